@@ -1,0 +1,310 @@
+"""Where the electricity comes from: constant intensities, source mixes, countries, hourly series.
+
+An energy mix answers one question: the carbon intensity (gCO2e/kWh) of the electricity a job
+used, over the job's time window. Every mix carries the source of its numbers.
+
+References
+----------
+[1] IPCC AR5 WG3 Annex III (2014), lifecycle emission factors (medians).
+[2] Our World in Data energy dataset (Ember, Energy Institute), CC BY 4.0.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from carbon._errors import DataError, InvalidValueError, UnknownKeyError
+from carbon._units import magnitude, quantity
+
+__all__ = [
+    "ConstantIntensity",
+    "EnergyMix",
+    "HourlyIntensity",
+    "SourceMix",
+    "country",
+    "country_table",
+    "emission_factors",
+    "mix_intensity",
+]
+
+_SHARE_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class EmissionFactor:
+    """Lifecycle emission factor of one generation technology, with its source."""
+
+    name: str
+    gco2e_per_kwh: float
+    source: str
+
+
+@cache
+def emission_factors() -> dict[str, EmissionFactor]:
+    """The shipped lifecycle emission factors per generation source [1].
+
+    >>> emission_factors()["coal"].gco2e_per_kwh
+    820.0
+    """
+    path = resources.files("carbon") / "_data" / "emission_factors.csv"
+    with path.open(encoding="utf-8") as f:
+        return {
+            r["source_name"]: EmissionFactor(
+                r["source_name"], float(r["lifecycle_gco2e_per_kwh"]), r["source"]
+            )
+            for r in csv.DictReader(f)
+        }
+
+
+def mix_intensity(shares: Mapping[str, float], factors: Mapping[str, Any] | None = None) -> Any:
+    """Carbon intensity of a mix: ``CI = sum_k share_k * ci_k`` [gCO2e/kWh].
+
+    Parameters
+    ----------
+    shares : mapping of source name to share [1]; each in [0, 1], summing to 1.
+    factors : optional mapping of source name to intensity [gCO2e/kWh quantity]; defaults to
+        the shipped IPCC medians [1].
+
+    Examples
+    --------
+    METRICS.md worked example, 80 % coal and 20 % utility solar:
+
+    >>> mix_intensity({"coal": 0.8, "solar_utility": 0.2})
+    <Quantity(665.6, 'gram_CO2e / kilowatt_hour')>
+    """
+    return quantity(_mix_magnitude(shares, factors), "gCO2e/kWh")
+
+
+def _mix_magnitude(shares: Mapping[str, float], factors: Mapping[str, Any] | None) -> float:
+    if not shares:
+        raise InvalidValueError("shares", dict(shares), "at least one source with a share")
+    total = 0.0
+    ci = 0.0
+    table = emission_factors()
+    for name, share in shares.items():
+        s = float(share)
+        if not (math.isfinite(s) and 0.0 <= s <= 1.0):
+            raise InvalidValueError(f"shares[{name!r}]", share, "a share in [0, 1]")
+        if factors is not None and name in factors:
+            f = magnitude(factors[name], "gCO2e/kWh", f"factors[{name!r}]")
+        elif name in table:
+            f = table[name].gco2e_per_kwh
+        else:
+            close = difflib.get_close_matches(name, list(table), n=3)
+            raise UnknownKeyError(
+                f"shares[{name!r}]", name,
+                f"one of {sorted(table)} (did you mean {close}?) or a factor in `factors`",
+            )
+        total += s
+        ci += s * f
+    if abs(total - 1.0) > _SHARE_TOLERANCE:
+        raise InvalidValueError("shares", dict(shares), f"shares summing to 1 (they sum to {total:g})")
+    return ci
+
+
+@dataclass(frozen=True)
+class ConstantIntensity:
+    """One intensity for every hour, with where it comes from.
+
+    >>> ConstantIntensity.of("400 gCO2e/kWh", source="supplier contract 2025").gco2e_per_kwh
+    400.0
+    """
+
+    gco2e_per_kwh: float
+    source: str
+    year: int | None = None
+    kind: Literal["average", "marginal"] = "average"
+    basis: Literal["lifecycle", "direct"] = "lifecycle"
+
+    @classmethod
+    def of(cls, value: Any, *, source: str, year: int | None = None) -> ConstantIntensity:
+        return cls(magnitude(value, "gCO2e/kWh", "intensity"), source, year)
+
+    @property
+    def intensity(self) -> Any:
+        return quantity(self.gco2e_per_kwh, "gCO2e/kWh")
+
+    def mean_gco2e_per_kwh(self, start: datetime | None = None, end: datetime | None = None,
+                           power: pd.Series | None = None) -> float:
+        return self.gco2e_per_kwh
+
+
+@dataclass(frozen=True)
+class SourceMix:
+    """A stated mix of generation sources (shares summing to 1) and their factors.
+
+    >>> SourceMix({"coal": 0.8, "solar_utility": 0.2}).gco2e_per_kwh
+    665.6
+    """
+
+    shares: Mapping[str, float]
+    factors: Mapping[str, Any] | None = None
+    source: str = "IPCC AR5 WG3 Annex III (2014) lifecycle medians"
+    gco2e_per_kwh: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "gco2e_per_kwh", _mix_magnitude(self.shares, self.factors))
+
+    @property
+    def intensity(self) -> Any:
+        return quantity(self.gco2e_per_kwh, "gCO2e/kWh")
+
+    def mean_gco2e_per_kwh(self, start: datetime | None = None, end: datetime | None = None,
+                           power: pd.Series | None = None) -> float:
+        return self.gco2e_per_kwh
+
+
+@cache
+def country_table() -> pd.DataFrame:
+    """The shipped annual intensity per country [2], indexed by ISO 3166-1 alpha-3 code."""
+    path = resources.files("carbon") / "_data" / "grid_intensity.csv"
+    with path.open(encoding="utf-8") as f:
+        df = pd.read_csv(f)
+    return df.set_index("iso_code")
+
+
+def country(code_or_name: str) -> ConstantIntensity:
+    """Annual average grid intensity of a country, with its year and source [2].
+
+    Parameters
+    ----------
+    code_or_name : ISO 3166-1 alpha-3 code (``"FRA"``) or English name (``"France"``).
+
+    >>> fr = country("FRA")
+    >>> fr.gco2e_per_kwh, fr.year
+    (56.039, 2023)
+    >>> country("Frnace")
+    Traceback (most recent call last):
+    ...
+    carbon._errors.UnknownKeyError: country='Frnace' is invalid: expected an ISO 3166-1 alpha-3 code or a country name in the shipped table (did you mean ['France']?)
+    """
+    table = country_table()
+    key = code_or_name.strip()
+    if key.upper() in table.index:
+        row = table.loc[key.upper()]
+    else:
+        by_name = {str(n).casefold(): i for i, n in table["country_name"].items()}
+        if key.casefold() not in by_name:
+            close = difflib.get_close_matches(key, list(table["country_name"].astype(str)), n=3)
+            raise UnknownKeyError(
+                "country", code_or_name,
+                "an ISO 3166-1 alpha-3 code or a country name in the shipped table"
+                f" (did you mean {close}?)",
+            )
+        row = table.loc[by_name[key.casefold()]]
+    return ConstantIntensity(
+        gco2e_per_kwh=float(row["carbon_intensity_gco2e_per_kwh"]),
+        source=f"{row['country_name']} {int(row['year'])}: {row['source']}",
+        year=int(row["year"]),
+    )
+
+
+@dataclass(frozen=True)
+class HourlyIntensity:
+    """An hourly intensity series [gCO2e/kWh], indexed by the start of each hour (UTC).
+
+    A job is charged with the intensities of the hours its window overlaps, weighted by the
+    energy it used in each hour: uniformly over the window, or by a power trace when given.
+    An hour of the window missing from the series is an error that names the gap.
+
+    >>> idx = pd.date_range("2026-01-01", periods=3, freq="h", tz="UTC")
+    >>> h = HourlyIntensity(pd.Series([100.0, 200.0, 300.0], index=idx), source="example")
+    >>> h.mean_gco2e_per_kwh(idx[0] + pd.Timedelta("30min"), idx[1] + pd.Timedelta("30min"))
+    150.0
+    """
+
+    series: pd.Series
+    source: str
+    region: str | None = None
+    kind: Literal["average", "marginal"] = "average"
+    basis: Literal["lifecycle", "direct"] = "lifecycle"
+
+    def __post_init__(self) -> None:
+        s = self.series
+        if not isinstance(s.index, pd.DatetimeIndex):
+            raise DataError("series.index", type(s.index).__name__, "a DatetimeIndex of hour starts")
+        idx = s.index if s.index.tz is not None else s.index.tz_localize("UTC")
+        idx = idx.tz_convert("UTC")
+        if not (idx == idx.floor("h")).all():
+            raise DataError("series.index", "timestamps off the hour", "hour starts (HH:00)")
+        if idx.has_duplicates:
+            raise DataError("series.index", "duplicate hours", "one value per hour")
+        values = np.asarray(s.to_numpy(), dtype=np.float64)
+        if not np.all(np.isfinite(values)) or np.any(values < 0):
+            raise InvalidValueError("series", "NaN, inf or negative values", "finite intensities >= 0")
+        ordered = pd.Series(values, index=idx).sort_index()
+        object.__setattr__(self, "series", ordered)
+
+    def mean_gco2e_per_kwh(self, start: datetime | None = None, end: datetime | None = None,
+                           power: pd.Series | None = None) -> float:
+        """Energy-weighted mean intensity over [start, end)."""
+        if start is None or end is None:
+            raise InvalidValueError(
+                "window", (start, end),
+                "a job with a start and end time (an hourly series needs the job's window)",
+            )
+        t0 = _utc(start)
+        t1 = _utc(end)
+        if not t1 > t0:
+            raise InvalidValueError("window", (start, end), "end after start")
+        hours = pd.date_range(t0.floor("h"), (t1 - pd.Timedelta("1ns")).floor("h"), freq="h")
+        missing = hours.difference(self.series.index)
+        if len(missing):
+            where = f" in region {self.region!r}" if self.region else ""
+            raise DataError(
+                "intensity", f"{len(missing)} missing hour(s){where}: first {missing[0]}",
+                "an hourly series covering the job's whole window, or an explicit fallback",
+            )
+        ci = self.series.reindex(hours).to_numpy()
+        if power is None:
+            lo = np.maximum(hours.asi8, t0.value)
+            hi = np.minimum((hours + pd.Timedelta("1h")).asi8, t1.value)
+            weights = (hi - lo).astype(np.float64)
+        else:
+            weights = _energy_per_hour(power, hours)
+        if weights.sum() <= 0:
+            raise InvalidValueError("power", "a trace with no energy", "a power trace with energy > 0")
+        return float(np.dot(weights, ci) / weights.sum())
+
+
+def _utc(t: datetime) -> pd.Timestamp:
+    ts = pd.Timestamp(t)
+    return ts.tz_localize("UTC") if ts.tz is None else ts.tz_convert("UTC")
+
+
+def _energy_per_hour(power: pd.Series, hours: pd.DatetimeIndex) -> np.ndarray:
+    """Integrate a power trace (W, DatetimeIndex) per hour by the trapezoid rule."""
+    idx = power.index
+    if not isinstance(idx, pd.DatetimeIndex):
+        raise DataError("power.index", type(idx).__name__, "a DatetimeIndex")
+    idx = idx.tz_localize("UTC") if idx.tz is None else idx.tz_convert("UTC")
+    t = (idx.asi8 / 1e9).astype(np.float64)
+    p = np.asarray(power.to_numpy(), dtype=np.float64)
+    # insert the hour boundaries into the trace so each trapezoid lies inside one hour
+    bounds = (hours.asi8[1:] / 1e9).astype(np.float64)
+    inside = bounds[(bounds > t[0]) & (bounds < t[-1])]
+    tt = np.concatenate([t, inside])
+    pp = np.concatenate([p, np.interp(inside, t, p)])
+    order = np.argsort(tt, kind="stable")
+    tt, pp = tt[order], pp[order]
+    seg = 0.5 * (pp[1:] + pp[:-1]) * np.diff(tt)
+    mid = 0.5 * (tt[1:] + tt[:-1])
+    which = np.searchsorted((hours.asi8 / 1e9).astype(np.float64), mid, side="right") - 1
+    out = np.zeros(len(hours))
+    np.add.at(out, np.clip(which, 0, len(hours) - 1), seg)
+    return out
+
+
+EnergyMix = ConstantIntensity | SourceMix | HourlyIntensity
+

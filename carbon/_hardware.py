@@ -1,0 +1,76 @@
+"""Embodied carbon of hardware from the shipped, sourced table.
+
+Estimates differ by two orders of magnitude across sources (0.3 g to 37 g per GPU-hour), so
+every entry carries its source, its lifetime and, where known, its low/high range.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import math
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from carbon._errors import UnknownKeyError
+from carbon._units import quantity
+
+__all__ = ["HardwareEntry", "hardware", "hardware_table"]
+
+
+@dataclass(frozen=True)
+class HardwareEntry:
+    """One row of the embodied-hardware table."""
+
+    item: str
+    embodied_kgco2e: float
+    low_kgco2e: float | None
+    high_kgco2e: float | None
+    lifetime_years: float
+    source: str
+
+    @property
+    def embodied(self) -> Any:
+        return quantity(self.embodied_kgco2e * 1e3, "gCO2e")
+
+    @property
+    def lifetime(self) -> Any:
+        return quantity(self.lifetime_years * 365 * 86400.0, "s")
+
+
+def _opt(v: str) -> float | None:
+    return float(v) if v.strip() else None
+
+
+@cache
+def hardware_table() -> dict[str, HardwareEntry]:
+    """Every shipped hardware entry by item name.
+
+    >>> hardware_table()["NVIDIA H100 SXM card"].embodied_kgco2e
+    575.1
+    """
+    path = resources.files("carbon") / "_data" / "embodied_hardware.csv"
+    with path.open(encoding="utf-8") as f:
+        out = {}
+        for r in csv.DictReader(f):
+            e = HardwareEntry(r["item"], float(r["embodied_kgco2e"]), _opt(r["low_kgco2e"]),
+                              _opt(r["high_kgco2e"]), float(r["lifetime_years"]), r["source"])
+            assert math.isfinite(e.embodied_kgco2e) and e.lifetime_years > 0
+            out[e.item] = e
+        return out
+
+
+def hardware(item: str) -> HardwareEntry:
+    """Look up a hardware entry by exact name (case-insensitive).
+
+    >>> hardware("generic server with 8 x 80GB GPUs").lifetime_years
+    4.0
+    """
+    table = hardware_table()
+    for name, entry in table.items():
+        if name.casefold() == item.strip().casefold():
+            return entry
+    close = difflib.get_close_matches(item, list(table), n=3, cutoff=0.3)
+    raise UnknownKeyError("hardware", item, f"an item of the shipped table (did you mean {close}?)")

@@ -1,0 +1,258 @@
+"""Validated records: facilities, systems, platforms, products used, and jobs.
+
+Records are validated at the boundary and frozen; the core computes on them without checking
+again. A record built without its required fields fails: nothing becomes zero by default.
+Every validation error is a :class:`carbon.InvalidValueError` (or ``UnitMismatchError``)
+naming the record and field, e.g. ``Job.energy[0].energy``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Self
+
+import pandas as pd
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from carbon._electricity import ConstantIntensity, HourlyIntensity, SourceMix
+from carbon._errors import InvalidValueError, ModelCarbonError, UnitMismatchError
+from carbon._quantity_types import CarriedError, Carbon, CarbonRate, Energy, Intensity, Time
+from carbon._units import magnitude, quantity
+
+__all__ = [
+    "EnergyUse",
+    "Facility",
+    "Job",
+    "PlatformUse",
+    "ProductUse",
+    "Provenance",
+    "Record",
+    "RetrainingUse",
+    "System",
+]
+
+
+class Provenance(StrEnum):
+    """How a figure was obtained (MEASUREMENT.md, recipe step 3)."""
+
+    MEASURED = "measured"  # a hardware energy counter
+    SAMPLED = "sampled"  # integrated power readings
+    ESTIMATED = "estimated"  # TDP and utilisation, or a stated wattage
+    REPORTED = "reported"  # given by a person or a paper
+
+
+class Record(BaseModel):
+    """Base of every record: frozen, no unknown fields, errors in the modelcarbon tree."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as e:
+            raise _translate(type(self).__name__, e) from e
+
+
+def _translate(record: str, e: ValidationError) -> ModelCarbonError:
+    err = e.errors()[0]
+    loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"])
+    field = f"{record}{loc}"
+    original = (err.get("ctx") or {}).get("error")
+    if isinstance(original, CarriedError):
+        original = original.error
+    if isinstance(original, ModelCarbonError):
+        return type(original)(field, original.value, original.expected,
+                              original.message.replace(original.field, field, 1))
+    expected = err["msg"][0].lower() + err["msg"][1:]
+    if err["type"] == "missing":
+        expected = "a value (this field is required; nothing defaults to zero)"
+    cls = UnitMismatchError if "unit" in expected else InvalidValueError
+    return cls(field, err.get("input"), expected)
+
+
+MixLike = ConstantIntensity | SourceMix | HourlyIntensity
+
+
+class Facility(Record):
+    """Where systems run: a PUE and the electricity that feeds them.
+
+    >>> from carbon import country
+    >>> Facility(name="Paris DC", pue=1.2, mix=country("FRA")).pue
+    1.2
+    """
+
+    name: str
+    pue: float = Field(ge=1.0, allow_inf_nan=False, description="power usage effectiveness >= 1")
+    mix: MixLike
+    _ci: float | None = PrivateAttr(default=None)
+
+    @field_validator("mix", mode="before")
+    @classmethod
+    def _mix(cls, value: Any) -> Any:
+        if isinstance(value, (ConstantIntensity, SourceMix, HourlyIntensity)):
+            return value
+        try:
+            ci = magnitude(value, "gCO2e/kWh", "mix")
+        except ModelCarbonError as e:
+            raise CarriedError(e) from e
+        return ConstantIntensity(ci, source="given by caller")
+
+    def model_post_init(self, context: Any) -> None:
+        if not isinstance(self.mix, HourlyIntensity):
+            self._ci = self.mix.gco2e_per_kwh
+
+    def intensity_gco2e_per_kwh(self, start: datetime | None, end: datetime | None,
+                                power: pd.Series | None = None) -> float:
+        if self._ci is not None:
+            return self._ci
+        return self.mix.mean_gco2e_per_kwh(start, end, power)
+
+
+class System(Record):
+    """A machine (or a card) with its embodied carbon and lifetime, in a facility.
+
+    >>> from carbon import Q_
+    >>> s = System(name="8-GPU server", embodied="6800 kgCO2e", lifetime="4 year",
+    ...            facility=Facility(name="dc", pue=1.1, mix="300 gCO2e/kWh"),
+    ...            source="Boavizta API 2.5.0 server model")
+    >>> s.embodied
+    <Quantity(6800000.0, 'gram_CO2e')>
+    """
+
+    name: str
+    embodied: Carbon
+    lifetime: Time
+    facility: Facility
+    source: str | None = None
+    id: str | None = None
+
+    @field_validator("lifetime")
+    @classmethod
+    def _lifetime(cls, v: Any) -> Any:
+        if v.magnitude <= 0:
+            raise InvalidValueError("lifetime", v, "a lifetime > 0 (a system lasts some time)")
+        return v
+
+
+class EnergyUse(Record):
+    """The energy a job used on one system, and how that figure was obtained."""
+
+    system: System
+    energy: Energy
+    provenance: Provenance
+    uncertainty: Energy | None = Field(default=None, description="absolute +- on energy")
+    source: str | None = None
+    fraction: float = Field(default=1.0, ge=0.0, le=1.0, allow_inf_nan=False,
+                            description="share of the system held (1 when alone)")
+    duration: Time | None = Field(default=None, description="time the system was held; "
+                                  "defaults to the job's duration")
+    power: pd.Series | None = Field(default=None, description="optional power trace [W]")
+
+
+class PlatformUse(Record):
+    """The always-on platform a job ran in: its overhead rate and how it is split."""
+
+    name: str
+    rate: CarbonRate
+    concurrent_jobs: float = Field(default=1.0, ge=1.0, allow_inf_nan=False)
+    share: float | None = Field(default=None, ge=0.0, le=1.0, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _one_split(self) -> Self:
+        if self.share is not None and self.concurrent_jobs != 1.0:
+            raise ValueError("give either share or concurrent_jobs, not both")
+        return self
+
+    @property
+    def split(self) -> float:
+        return self.share if self.share is not None else 1.0 / self.concurrent_jobs
+
+    @classmethod
+    def from_jobs(cls, name: str, carbon: Any, period: Any, **kw: Any) -> PlatformUse:
+        """A platform whose rate is its own jobs' carbon over a period (R = C / T).
+
+        >>> from carbon import Q_
+        >>> PlatformUse.from_jobs("k8s", Q_(3, "kgCO2e"), Q_(1, "min")).rate
+        <Quantity(50.0, 'gram_CO2e / second')>
+        """
+        c = magnitude(carbon, "gCO2e", "carbon")
+        t = magnitude(period, "s", "period")
+        if t <= 0:
+            raise InvalidValueError("period", period, "a period > 0")
+        return cls(name=name, rate=quantity(c / t, "gCO2e/s"), **kw)
+
+
+class ProductUse(Record):
+    """A product (platform, dataset, model) a job used: its EPC, shared by time or requests."""
+
+    name: str
+    epc: Carbon
+    lifetime: Time | None = None
+    parallel_jobs: float = Field(default=1.0, ge=1.0, allow_inf_nan=False)
+    requests: float | None = Field(default=None, gt=0, allow_inf_nan=False,
+                                   description="expected lifetime requests (instead of time)")
+
+    @model_validator(mode="after")
+    def _one_basis(self) -> Self:
+        if (self.lifetime is None) == (self.requests is None):
+            raise ValueError("give exactly one of lifetime (share by time) or requests")
+        if self.lifetime is not None and self.lifetime.magnitude <= 0:
+            raise ValueError("lifetime must be > 0")
+        return self
+
+
+class RetrainingUse(Record):
+    """Re-training carbon of an interval and the requests served in it."""
+
+    carbon: Carbon
+    requests: float = Field(gt=0, allow_inf_nan=False)
+
+
+class Job(Record):
+    """One unit of work: energy per system, duration or window, platform, products used.
+
+    >>> from carbon import Q_
+    >>> fac = Facility(name="dc", pue=1.08, mix="665.6 gCO2e/kWh")
+    >>> box = System(name="box", embodied="10000 gCO2e", lifetime="3 year", facility=fac)
+    >>> job = Job(name="example", duration="5 min",
+    ...           energy=[EnergyUse(system=box, energy="1 kJ", provenance="reported")])
+    >>> job.duration
+    <Quantity(300.0, 'second')>
+    """
+
+    name: str
+    energy: list[EnergyUse] = Field(min_length=1)
+    duration: Time | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    platform: PlatformUse | None = None
+    products: list[ProductUse] = Field(default_factory=list)
+    retraining: RetrainingUse | None = None
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _window(self) -> Self:
+        if self.start is not None and self.end is not None:
+            if self.end <= self.start:
+                raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+            window_s = (self.end - self.start) / timedelta(seconds=1)
+            if self.duration is None:
+                object.__setattr__(self, "duration", quantity(window_s, "s"))
+            elif abs(self.duration.magnitude - window_s) > 1e-6 * max(window_s, 1.0):
+                raise ValueError(
+                    f"duration {self.duration:~P} disagrees with the window ({window_s} s)"
+                )
+        if self.duration is None:
+            raise ValueError("give a duration or a start and end time")
+        return self
