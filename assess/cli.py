@@ -23,6 +23,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+
+@app.callback()
+def _root() -> None:
+    """Carbon accounting for AI: jobs, embodied hardware, platforms and model lineage.
+
+    Add --debug anywhere to see a full traceback on error.
+    """
+
+
 _COMMAND_MODULES = ("_cli_demo", "_cli_assess", "_cli_measure", "_cli_datasheet")
 
 for _name in _COMMAND_MODULES:
