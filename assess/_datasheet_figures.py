@@ -1,0 +1,281 @@
+"""From jobs to datasheet figures: each job's ASC^e with provenance, the assumptions behind
+it, the per-request ASC^e with its parts, and the cost curve with a break-even.
+
+Uncertainty here is what the energy figures' stated uncertainties give (propagated through
+PUE and grid intensity, linear sum); stated inputs (grid intensity, embodied hardware,
+platform rates) carry no stated uncertainty, so a part that comes only from them has
+``uncertainty=None`` ("not quantified"), never zero.
+
+>>> from carbon import Q_, EnergyUse, Facility, Job, System
+>>> fac = Facility(name="dc", pue=1.5, mix="400 gCO2e/kWh")
+>>> box = System(name="box", embodied="1000 kgCO2e", lifetime="4 year", facility=fac)
+>>> req = Job(name="request", duration="50 ms", energy=[EnergyUse(
+...     system=box, energy="10 J", provenance="measured", uncertainty="1 J")])
+>>> pr = per_request_section(req, epc=CarbonFigure(value="1 tCO2e", provenance="reported"),
+...                          lifetime_requests=1e9)
+>>> round(pr.parts["operational"].g, 6), round(pr.parts["products"].g, 6)
+(0.001111, 0.001)
+>>> pr.inference_only.g < pr.total.g
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from assess._datasheet_model import (
+    Assumption,
+    BreakEven,
+    CarbonFigure,
+    CostCurve,
+    CurvePoint,
+    PerRequest,
+    ProvenanceLabel,
+)
+from assess._render_format import fmt_carbon, fmt_count, fmt_num
+from carbon import PARTS, InvalidValueError, Job, ProductUse, asc_e, quantity
+
+__all__ = [
+    "EXTENDED_BOUNDARY",
+    "INFERENCE_ONLY_PARTS",
+    "assumptions_of_jobs",
+    "break_even",
+    "cost_curve",
+    "figure_of_job",
+    "per_request_section",
+]
+
+#: Parts inside the inference-only boundary (the request's own hardware and electricity).
+INFERENCE_ONLY_PARTS = ("operational", "overhead", "embodied")
+
+#: How the extended boundary is labelled on every datasheet.
+EXTENDED_BOUNDARY = (
+    "Extended boundary (ASC^e): the inference-only figure (operational energy, facility "
+    "overhead, embodied hardware) plus the serving platform's overhead, the model's inherited "
+    "EPC share and re-training."
+)
+
+
+def _label(labels: Iterable[str]) -> ProvenanceLabel:
+    found = sorted(set(labels))
+    if len(found) == 1:
+        return found[0]  # type: ignore[return-value]
+    return "mixed"
+
+
+def _sources(job: Job) -> str | None:
+    found = sorted({u.source for u in job.energy if u.source})
+    return "; ".join(found) if found else None
+
+
+def figure_of_job(job: Job) -> CarbonFigure:
+    """ASC^e of one job as a figure labelled by how its energy was obtained.
+
+    The uncertainty is the energy-derived one (``Breakdown.uncertainty``); None when one of
+    the job's energy figures has no stated uncertainty.
+    """
+    b = asc_e(job)
+    split: dict[str, float] = {}
+    for line in b.systems:
+        g = line.operational_g + line.overhead_g
+        split[line.provenance] = split.get(line.provenance, 0.0) + g
+    return CarbonFigure(
+        value=b.asc_e, provenance=_label(line.provenance for line in b.systems),
+        source=_sources(job), uncertainty=b.uncertainty,
+        by_provenance={k: quantity(v, "gCO2e") for k, v in sorted(split.items())}
+        if len(split) > 1 else {},
+    )
+
+
+def assumptions_of_jobs(jobs: Iterable[Job]) -> list[Assumption]:
+    """The stated inputs behind a set of jobs, one line each, deduplicated and sorted.
+
+    Facilities give PUE and grid intensity (with source and year); systems give embodied
+    carbon and lifetime (with source); platforms their overhead rate; products their EPC basis.
+    """
+    seen: dict[tuple[str, str], Assumption] = {}
+
+    def add(a: Assumption) -> None:
+        seen.setdefault((a.name, a.value), a)
+
+    for job in jobs:
+        for use in job.energy:
+            s = use.system
+            f = s.facility
+            add(Assumption(name=f"PUE of {f.name}", value=fmt_num(f.pue, 4)))
+            mix = f.mix
+            year = getattr(mix, "year", None)
+            ci = getattr(mix, "gco2e_per_kwh", None)
+            value = (f"{fmt_num(ci, 4)} gCO2e/kWh" if ci is not None
+                     else "hourly series (charged over each job's window)")
+            add(Assumption(name=f"grid intensity at {f.name}", value=value,
+                           source=getattr(mix, "source", None), year=year))
+            life_years = s.lifetime.m_as("year")
+            add(Assumption(name=f"embodied carbon of {s.name}", value=fmt_carbon(s.embodied),
+                           source=s.source))
+            add(Assumption(name=f"lifetime of {s.name}", value=f"{fmt_num(life_years)} year",
+                           source=s.source))
+        if job.platform is not None:
+            p = job.platform
+            add(Assumption(name=f"platform overhead of {p.name}",
+                           value=f"{fmt_carbon(p.rate * quantity(86400, 's'))} per day, "
+                                 f"split {fmt_num(p.split, 4)}"))
+        for prod in job.products:
+            basis = (f"over {fmt_count(prod.requests)} requests" if prod.requests is not None
+                     else f"over {fmt_num(prod.lifetime.m_as('year'))} year")  # type: ignore[union-attr]
+            add(Assumption(name=f"EPC share of {prod.name}",
+                           value=f"{fmt_carbon(prod.epc)} {basis}"))
+        if job.retraining is not None:
+            rt = job.retraining
+            add(Assumption(name="re-training carbon per interval",
+                           value=f"{fmt_carbon(rt.carbon)} over {fmt_count(rt.requests)} requests"))
+    return sorted(seen.values(), key=lambda a: (a.name, a.value))
+
+
+def per_request_section(
+    request: Job,
+    *,
+    epc: CarbonFigure | None,
+    lifetime_requests: float | None = None,
+    lifetime: Any | None = None,
+    parallel_jobs: float = 1.0,
+    model_name: str = "the model",
+    alternative: tuple[str, CarbonFigure, Any] | None = None,
+    curve_range: tuple[float, float] | None = None,
+) -> PerRequest:
+    """Per-request ASC^e of ``request`` (one inference request) with the model's EPC share.
+
+    ``ASC^e(r) = JSC^e(r) + ec(r) + EPC(m) / N_lifetime + cf_rt / n`` (by requests) or
+    ``... + EPC(m) * t / (LT_m * n_par)`` (by time, when ``lifetime`` is given instead).
+
+    Parameters
+    ----------
+    request : one inference request as a ``carbon.Job`` (energy per system, duration,
+        platform and re-training as they apply).
+    epc : the model's EPC figure; None when the model has no EPC to share.
+    lifetime_requests : expected lifetime requests N (share by requests), or
+    lifetime : deployment lifetime [time quantity] (share by time, with ``parallel_jobs``).
+    alternative : (name, EPC figure, per-request carbon without EPC share [gCO2e quantity])
+        of an alternative lineage for the break-even.
+    """
+    if epc is not None and (lifetime_requests is None) == (lifetime is None):
+        raise InvalidValueError(
+            "lifetime_requests", lifetime_requests,
+            "exactly one of lifetime_requests (share EPC by requests) or lifetime (by time)")
+    products = list(request.products)
+    if epc is not None:
+        products.append(ProductUse(name=model_name, epc=epc.value, requests=lifetime_requests,
+                                   lifetime=lifetime, parallel_jobs=parallel_jobs))
+    job = request.model_copy(update={"products": products})
+    b = asc_e(job)
+    b_own = asc_e(request.model_copy(update={"products": []}))
+    energy_label = _label(line.provenance for line in b.systems)
+    energy_source = _sources(request)
+    parts: dict[str, CarbonFigure] = {}
+    ratio_unc: dict[str, float | None] = {"operational": None, "overhead": None}
+    if b.uncertainty_g is not None and b.jsc_g > 0:
+        ratio_unc = {
+            "operational": b.uncertainty_g * b.operational_g / b.jsc_g,
+            "overhead": b.uncertainty_g * b.overhead_g / b.jsc_g,
+        }
+    share_factor = 0.0 if epc is None else (b.products_g - b_own.products_g) / max(epc.g, 1e-300)
+    for part in PARTS:
+        g = getattr(b, f"{part}_g")
+        if part in ("operational", "overhead"):
+            u = ratio_unc[part]
+            parts[part] = CarbonFigure(value=quantity(g, "gCO2e"), provenance=energy_label,
+                                       source=energy_source,
+                                       uncertainty=None if u is None else quantity(u, "gCO2e"))
+        elif part == "products" and epc is not None:
+            share = epc.scaled(share_factor)
+            own = b_own.products_g
+            parts[part] = share if own == 0 else CarbonFigure.sum(
+                [share, CarbonFigure(value=quantity(own, "gCO2e"), provenance="reported")])
+        else:
+            src = {"embodied": "; ".join(sorted({u.system.source or u.system.name
+                                                  for u in request.energy})),
+                   "platform": request.platform.name if request.platform else None,
+                   "retraining": "stated re-training carbon" if request.retraining else None,
+                   "products": "stated product EPC" if request.products else None}[part]
+            parts[part] = CarbonFigure(value=quantity(g, "gCO2e"), provenance="reported",
+                                       source=src)
+    inference = CarbonFigure.sum([parts[p] for p in INFERENCE_ONLY_PARTS])
+    inference = inference.model_copy(update={"uncertainty": b.uncertainty})
+    total_unc = None
+    if b.uncertainty_g is not None:
+        epc_u = 0.0 if epc is None else (
+            None if epc.uncertainty is None else epc.uncertainty.m_as("gCO2e") * share_factor)
+        total_unc = None if epc_u is None else quantity(b.uncertainty_g + epc_u, "gCO2e")
+    total = CarbonFigure.sum(parts.values()).model_copy(update={"uncertainty": total_unc})
+    basis = ("no EPC to share" if epc is None else
+             f"EPC shared over {fmt_count(lifetime_requests)} lifetime requests"
+             if lifetime_requests is not None else
+             f"EPC shared over a {fmt_num(lifetime.m_as('year'))}-year lifetime with "  # type: ignore[union-attr]
+             f"{fmt_num(parallel_jobs)} parallel requests")
+    energy = quantity(sum(u.energy.m_as("kWh") for u in request.energy), "kWh")
+    curve = None
+    if epc is not None:
+        rest_g = b.asc_e_g - (b.products_g - b_own.products_g)
+        lo, hi = curve_range or _default_range(lifetime_requests)
+        be = None if alternative is None else break_even(
+            epc, rest_g, alternative[0], alternative[1], alternative[2])
+        curve = cost_curve(epc.g, rest_g, lo, hi, break_even_=be)
+    return PerRequest(parts=parts, total=total, inference_only=inference,
+                      boundary=EXTENDED_BOUNDARY, basis=basis,
+                      lifetime_requests=lifetime_requests, energy=energy, curve=curve)
+
+
+def _default_range(lifetime_requests: float | None) -> tuple[float, float]:
+    centre = lifetime_requests or 1e8
+    exp = math.floor(math.log10(centre))
+    return 10.0 ** (exp - 4), 10.0 ** (exp + 3)
+
+
+def cost_curve(epc_g: float, rest_g: float, lo: float, hi: float, *, points: int = 36,
+               break_even_: BreakEven | None = None) -> CostCurve:
+    """Per-request cost ``rest + EPC / N`` at ``points`` log-spaced N in [lo, hi].
+
+    ``epc_g`` and ``rest_g`` are magnitudes in gCO2e (fast path); ``rest`` is everything the
+    request costs but the model's EPC share.
+    """
+    if not (0 < lo < hi and math.isfinite(hi)):
+        raise InvalidValueError("curve_range", (lo, hi), "0 < low < high, finite")
+    step = (math.log10(hi) - math.log10(lo)) / (points - 1)
+    pts = []
+    for i in range(points):
+        n = 10.0 ** (math.log10(lo) + i * step)
+        pts.append(CurvePoint(requests=n, per_request=quantity(rest_g + epc_g / n, "gCO2e"),
+                              epc_share=quantity(epc_g / n, "gCO2e"),
+                              operational=quantity(rest_g, "gCO2e")))
+    return CostCurve(points=pts, break_even=break_even_)
+
+
+def break_even(epc: CarbonFigure, rest_g: float, name: str, alt_epc: CarbonFigure,
+               alt_per_request: Any) -> BreakEven:
+    """Lifetime requests N* where ``EPC + N * c = EPC_alt + N * c_alt`` (both lineages).
+
+    ``N* = (EPC_alt - EPC) / (c - c_alt)``; None when the lines do not cross at N > 0 (one
+    lineage is cheaper at every volume, which the explanation says).
+    """
+    alt_c = float(alt_per_request.m_as("gCO2e"))
+    d_epc = alt_epc.g - epc.g
+    d_c = rest_g - alt_c
+    n: float | None
+    if d_c == 0 or d_epc / d_c <= 0:
+        n = None
+        cheaper = ("this lineage" if (d_epc >= 0 and d_c <= 0) else name)
+        text = (f"No break-even: {cheaper} costs less at every request volume "
+                f"(EPC difference {fmt_carbon(quantity(d_epc, 'gCO2e'))}, per-request "
+                f"difference {fmt_carbon(quantity(d_c, 'gCO2e'))}).")
+    else:
+        n = d_epc / d_c
+        first = "this lineage" if d_epc > 0 else name
+        other = name if first == "this lineage" else "this lineage"
+        text = (f"Below {fmt_count(n)} lifetime requests {first} costs less; above it "
+                f"{other} does.")
+    return BreakEven(alternative=name, alternative_epc=alt_epc.value,
+                     alternative_per_request=quantity(alt_c, "gCO2e"), requests=n,
+                     explanation=text)
+

@@ -1,0 +1,248 @@
+"""Charts of a datasheet as inline SVG strings, drawn with matplotlib (no pyplot state).
+
+Text stays text (``svg.fonttype = none``) so that a browser shows and finds the figures;
+mathtext is off so a ``$`` in a model name is printed, not parsed; every label is escaped by
+matplotlib's SVG writer; the output carries no date, so the same datasheet gives the same SVG.
+
+>>> from assess._render_charts import svg_bar
+>>> svg = svg_bar({"training": 3.0, "data": 1.0}, title="EPC by phase", salt="doc")
+>>> svg.startswith("<svg") and "training" in svg and "<?xml" not in svg
+True
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from assess._datasheet_model import Datasheet
+from assess._render_format import fmt_count, fmt_g, fmt_share
+
+__all__ = [
+    "PART_COLOURS",
+    "chart_cost_curve",
+    "chart_epc_by_ancestor",
+    "chart_epc_by_phase",
+    "chart_lineage",
+    "chart_per_request",
+    "svg_bar",
+]
+
+#: One colour per ASC^e part, used by every chart and the HTML legend.
+PART_COLOURS: dict[str, str] = {
+    "operational": "#2b6cb0",
+    "overhead": "#63b3ed",
+    "embodied": "#805ad5",
+    "platform": "#d69e2e",
+    "products": "#e53e3e",
+    "retraining": "#38a169",
+}
+_KIND_COLOURS = {"model": "#ebf4ff", "dataset": "#f0fff4", "platform": "#fffaf0"}
+_INK = "#1a202c"
+_MUTED = "#4a5568"
+_MAX_LABEL = 38
+
+
+def _rc(salt: str) -> Any:
+    return {
+        "svg.fonttype": "none",
+        "svg.hashsalt": f"modelcarbon-{salt}",
+        "text.parse_math": False,
+        "font.family": "sans-serif",
+        "font.size": 9.0,
+        "axes.edgecolor": "#a0aec0",
+        "axes.labelcolor": _MUTED,
+        "xtick.color": _MUTED,
+        "ytick.color": _MUTED,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
+
+
+def _short(text: str, n: int = _MAX_LABEL) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _to_svg(fig: Any) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "modelcarbon"},
+                bbox_inches="tight", transparent=True)
+    text = buf.getvalue()
+    start = text.find("<svg")
+    svg = text[start:]
+    # responsive: drop the fixed size, keep the viewBox
+    svg = re.sub(r'(<svg[^>]*?) width="[^"]*pt" height="[^"]*pt"', r"\1", svg, count=1)
+    return svg.replace("<svg ", '<svg role="img" style="max-width:100%;height:auto" ', 1)
+
+
+def _figure(width_in: float, height_in: float) -> Any:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width_in, height_in), dpi=96)
+
+
+def svg_bar(values: Mapping[str, float], *, title: str, salt: str,
+            colours: Sequence[str] | None = None) -> str:
+    """A horizontal bar chart of carbon magnitudes [gCO2e] per label, largest first."""
+    import matplotlib
+
+    items = sorted(values.items(), key=lambda kv: -kv[1])
+    with matplotlib.rc_context(_rc(salt)):
+        fig = _figure(6.4, 0.5 + 0.38 * max(len(items), 1))
+        ax = fig.add_subplot()
+        labels = [_short(k) for k, _ in items][::-1]
+        vals = [v for _, v in items][::-1]
+        cols = list(colours)[::-1] if colours is not None else ["#2b6cb0"] * len(vals)
+        bars = ax.barh(range(len(vals)), vals, color=cols, height=0.62)
+        ax.set_yticks(range(len(vals)), labels)
+        top = max(vals) if vals else 1.0
+        for bar, v in zip(bars, vals, strict=True):
+            ax.text(bar.get_width() + 0.01 * top, bar.get_y() + bar.get_height() / 2,
+                    fmt_g(v), va="center", fontsize=8.5, color=_INK)
+        ax.set_xlim(0, top * 1.25 if top > 0 else 1.0)
+        ax.set_xlabel("gCO2e")
+        ax.set_title(title, loc="left", fontsize=10, color=_INK)
+        return _to_svg(fig)
+
+
+def chart_epc_by_phase(ds: Datasheet) -> str | None:
+    """EPC by phase of making; None when the EPC has no phases."""
+    data = {p.phase: p.carbon.g for p in ds.epc.by_phase}
+    if not data:
+        return None
+    return svg_bar(data, title="EPC by phase", salt=f"phase-{ds.identity.id}")
+
+
+def chart_epc_by_ancestor(ds: Datasheet) -> str | None:
+    """EPC carried from each ancestor (and the product's own jobs)."""
+    data = {f"{a.name} ({fmt_share(a.share)})": a.carbon.g for a in ds.epc.by_ancestor}
+    if not data:
+        return None
+    return svg_bar(data, title="EPC by ancestor (share applied)", salt=f"anc-{ds.identity.id}",
+                   colours=["#805ad5"] * len(data))
+
+
+def chart_per_request(ds: Datasheet) -> str | None:
+    """Stacked bars: inference-only boundary beside the extended boundary (ASC^e)."""
+    pr = ds.per_request
+    if pr is None:
+        return None
+    import matplotlib
+
+    inner = ("operational", "overhead", "embodied")
+    with matplotlib.rc_context(_rc(f"req-{ds.identity.id}")):
+        fig = _figure(6.4, 1.9)
+        ax = fig.add_subplot()
+        rows = ["inference only", "extended (ASC^e)"]
+        for y in range(len(rows)):
+            left = 0.0
+            for part, colour in PART_COLOURS.items():
+                if part not in pr.parts or (y == 0 and part not in inner):
+                    continue
+                v = pr.parts[part].g
+                ax.barh(y, v, left=left, color=colour, height=0.55,
+                        label=part if y == 1 else None)
+                left += v
+            ax.text(left, y, "  " + fmt_g(left), va="center", fontsize=8.5, color=_INK)
+        ax.set_yticks(range(len(rows)), rows)
+        ax.invert_yaxis()
+        ax.set_xlim(0, pr.total.g * 1.3 if pr.total.g > 0 else 1.0)
+        ax.set_xlabel("gCO2e per request")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.45), ncol=6, frameon=False,
+                  fontsize=8)
+        ax.set_title("Per-request ASC^e by part", loc="left", fontsize=10, color=_INK)
+        return _to_svg(fig)
+
+
+def chart_cost_curve(ds: Datasheet) -> str | None:
+    """Per-request cost over lifetime request volume (log-log), with the break-even."""
+    pr = ds.per_request
+    if pr is None or pr.curve is None:
+        return None
+    import matplotlib
+
+    pts = pr.curve.points
+    n = [p.requests for p in pts]
+    total = [p.per_request.m_as("gCO2e") for p in pts]
+    share = [p.epc_share.m_as("gCO2e") for p in pts]
+    op = [p.operational.m_as("gCO2e") for p in pts]
+    with matplotlib.rc_context(_rc(f"curve-{ds.identity.id}")):
+        fig = _figure(6.4, 3.2)
+        ax = fig.add_subplot()
+        ax.plot(n, total, color=_INK, lw=2, label="per-request ASC^e")
+        if any(v > 0 for v in share):
+            ax.plot(n, [max(v, 1e-300) for v in share], color=PART_COLOURS["products"],
+                    lw=1.4, ls="--", label="inherited EPC share")
+        ax.plot(n, op, color=PART_COLOURS["operational"], lw=1.4, ls=":",
+                label="everything but the EPC share")
+        be = pr.curve.break_even
+        if be is not None and be.requests is not None and n[0] <= be.requests <= n[-1]:
+            ax.axvline(be.requests, color="#718096", lw=1)
+            ax.text(be.requests, max(total), f" break-even vs {_short(be.alternative, 24)}:\n"
+                    f" {fmt_count(be.requests)} requests", fontsize=8, va="top", color=_MUTED)
+        if pr.lifetime_requests is not None and n[0] <= pr.lifetime_requests <= n[-1]:
+            ax.axvline(pr.lifetime_requests, color=PART_COLOURS["products"], lw=0.8, alpha=0.5)
+        ax.set_xscale("log")
+        positive = [v for v in total + share + op if v > 0]
+        if positive:
+            ax.set_yscale("log")
+            ax.set_ylim(min(positive) / 2, max(positive) * 2)
+        ax.set_xlabel("lifetime requests")
+        ax.set_ylabel("gCO2e per request")
+        ax.grid(True, which="major", color="#edf2f7", lw=0.8)
+        ax.legend(frameon=False, fontsize=8)
+        ax.set_title("Per-request cost over lifetime request volume", loc="left", fontsize=10,
+                     color=_INK)
+        return _to_svg(fig)
+
+
+def _layers(ds: Datasheet) -> dict[int, list[str]]:
+    layers: dict[int, list[str]] = {}
+    for node in sorted(ds.lineage.nodes, key=lambda x: (x.depth, x.name, x.id)):
+        layers.setdefault(node.depth, []).append(node.id)
+    return layers
+
+
+def chart_lineage(ds: Datasheet) -> str:
+    """The lineage as a layered diagram: ancestors above, arrows carry EPC downwards."""
+    import matplotlib
+    from matplotlib.patches import FancyArrowPatch
+
+    nodes = {n.id: n for n in ds.lineage.nodes}
+    layers = _layers(ds)
+    depth = max(layers) if layers else 0
+    widest = max((len(v) for v in layers.values()), default=1)
+    pos: dict[str, tuple[float, float]] = {}
+    for d, ids in layers.items():
+        for i, node_id in enumerate(ids):
+            pos[node_id] = ((i + 0.5) * widest / len(ids), float(depth - d))
+    with matplotlib.rc_context(_rc(f"lineage-{ds.identity.id}")):
+        fig = _figure(max(3.2, 2.5 * widest), 0.9 + 1.25 * depth)
+        ax = fig.add_subplot()
+        ax.set_axis_off()
+        ax.set_xlim(-0.05, widest + 0.05)
+        ax.set_ylim(-0.45, depth + 0.45)
+        for e in ds.lineage.edges:
+            if e.child not in pos or e.parent not in pos:
+                continue
+            (x0, y0), (x1, y1) = pos[e.parent], pos[e.child]
+            ax.add_patch(FancyArrowPatch((x0, y0 - 0.18), (x1, y1 + 0.18),
+                                         arrowstyle="-|>", mutation_scale=11,
+                                         color="#718096", lw=1.1))
+            label = e.kind.replace("_", " ")
+            if e.share is not None:
+                label += f"\nshare {fmt_share(e.share)}"
+            ax.text((x0 + x1) / 2, (y0 + y1) / 2, label, fontsize=7.5, ha="center",
+                    va="center", color=_MUTED,
+                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none"})
+        for node_id, (x, y) in pos.items():
+            node = nodes[node_id]
+            subject = node.depth == 0
+            ax.text(x, y, f"{_short(node.name, 26)}\n{node.kind}", ha="center", va="center",
+                    fontsize=8.5, color=_INK, fontweight="bold" if subject else "normal",
+                    bbox={"boxstyle": "round,pad=0.45",
+                          "fc": _KIND_COLOURS.get(node.kind, "#f7fafc"),
+                          "ec": _INK if subject else "#a0aec0", "lw": 1.6 if subject else 0.8})
+        return _to_svg(fig)

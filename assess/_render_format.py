@@ -1,0 +1,106 @@
+"""Number formatting shared by every renderer: one place decides how an amount is printed.
+
+>>> from carbon import quantity
+>>> fmt_carbon(quantity(1234.5, "gCO2e"))
+'1.23 kgCO2e'
+>>> fmt_carbon(quantity(0.000321, "gCO2e"))
+'0.321 mgCO2e'
+>>> fmt_energy(quantity(0.0025, "kWh"))
+'2.5 Wh'
+>>> fmt_count(2.5e9)
+'2.5 billion'
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+__all__ = [
+    "PROVENANCE_ORDER",
+    "fmt_carbon",
+    "fmt_count",
+    "fmt_energy",
+    "fmt_figure",
+    "fmt_g",
+    "fmt_num",
+    "fmt_share",
+    "fmt_uncertainty",
+]
+
+#: Provenance labels from strongest to weakest evidence.
+PROVENANCE_ORDER = ("measured", "sampled", "estimated", "reported", "mixed")
+
+_CARBON_STEPS = ((1e6, "tCO2e"), (1e3, "kgCO2e"), (1.0, "gCO2e"), (1e-3, "mgCO2e"))
+_ENERGY_STEPS = ((1e3, "MWh"), (1.0, "kWh"), (1e-3, "Wh"), (1.0 / 3.6e6, "J"))
+
+
+def fmt_num(x: float, digits: int = 3) -> str:
+    """A number with ``digits`` significant digits, no exponent between 1e-4 and 1e9."""
+    if x == 0:
+        return "0"
+    if not math.isfinite(x):
+        return str(x)
+    mag = math.floor(math.log10(abs(x)))
+    if mag < -4 or mag >= 9:
+        return f"{x:.{digits - 1}e}"
+    decimals = max(digits - 1 - mag, 0)
+    text = f"{x:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def _scaled(value_canonical: float, steps: tuple[tuple[float, str], ...]) -> str:
+    v = abs(value_canonical)
+    for factor, unit in steps:
+        if v >= factor:
+            return f"{fmt_num(value_canonical / factor)} {unit}"
+    factor, unit = steps[-1]
+    return f"{fmt_num(value_canonical / factor)} {unit}"
+
+
+def fmt_g(grams: float) -> str:
+    """A carbon magnitude in gCO2e, printed in the unit that reads best."""
+    if grams == 0:
+        return "0 gCO2e"
+    return _scaled(grams, _CARBON_STEPS)
+
+
+def fmt_carbon(q: Any) -> str:
+    """A carbon quantity, printed in the unit that reads best (mgCO2e ... tCO2e)."""
+    return fmt_g(float(q.m_as("gCO2e")))
+
+
+def fmt_energy(q: Any) -> str:
+    """An energy quantity, printed in J, Wh, kWh or MWh."""
+    kwh = float(q.m_as("kWh"))
+    if kwh == 0:
+        return "0 kWh"
+    return _scaled(kwh, _ENERGY_STEPS)
+
+
+def fmt_uncertainty(q: Any | None) -> str:
+    """``± x`` for a known uncertainty, ``unknown`` otherwise (never zero by default)."""
+    return "unknown" if q is None else f"± {fmt_carbon(q)}"
+
+
+def fmt_figure(fig: Any) -> str:
+    """``value ± u (label)`` for a CarbonFigure."""
+    u = "" if fig.uncertainty is None else f" ± {fmt_carbon(fig.uncertainty)}"
+    return f"{fmt_carbon(fig.value)}{u} ({fig.provenance})"
+
+
+def fmt_share(share: float | None) -> str:
+    """A share in [0, 1] as a percentage; None as ``not set``."""
+    return "not set" if share is None else f"{fmt_num(100.0 * share)} %"
+
+
+def fmt_count(n: float) -> str:
+    """A large count in words (thousand, million, billion)."""
+    for factor, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"),
+                         (1e3, "thousand")):
+        if abs(n) >= factor:
+            return f"{fmt_num(n / factor)} {word}"
+    return fmt_num(n)
+
