@@ -1,0 +1,475 @@
+"""Calibrations of the framework: 16 reference matrices, thresholds, and their validator.
+
+A calibration maps every (barrier, characteristic) pair to a 3x3 matrix of integer weights:
+row = the barrier's level (L, M, H), column = the characteristic's level (L, M, H). The
+published one ships unchanged in ``assess/_data/published_calibration.yaml``; an organisation
+may load its own with :func:`load_calibration`. :func:`validate_calibration` checks a raw
+mapping for completeness, matrix shape, integer cells, thresholds and monotonicity, and lists
+*every* offending cell. Monotonicity (a better barrier level or a less costly characteristic
+level never lowers the score) is reported as a warning: the published calibration breaks it
+in several cells and must still load as published.
+
+>>> cal = published_calibration()
+>>> cal.matrix("information", "effort")[2]      # information H; effort L, M, H
+(4, 2, 0)
+>>> cal.positive_above, cal.negative_below
+(2, -2)
+>>> [f.kind for f in validate_calibration(cal.to_mapping()).errors]
+[]
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import yaml
+
+from carbon import DataError, UnknownKeyError
+from assess._errors import CalibrationError
+from assess._framework import BARRIERS, CHARACTERISTICS, COST_CHARACTERISTICS, Level
+
+__all__ = [
+    "Calibration",
+    "Finding",
+    "ValidationReport",
+    "load_calibration",
+    "published_calibration",
+    "validate_calibration",
+]
+
+_LEVELS = ("L", "M", "H")
+_TOP_KEYS = {"name", "source", "thresholds", "matrices", "standalone_weights", "notes"}
+_STANDALONE_SETS = ("final", "pre_evaluation")
+
+Matrix = tuple[tuple[int, int, int], tuple[int, int, int], tuple[int, int, int]]
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem the validator found.
+
+    ``kind`` is one of ``structure``, ``missing``, ``unknown``, ``shape``, ``integer``,
+    ``threshold``, ``monotonicity``, ``reachability``. ``severity`` ``error`` blocks use;
+    ``warning`` is reported only. For a monotonicity finding ``cell`` is the (barrier level,
+    characteristic level) of the offending cell and ``compared_to`` the neighbour it falls
+    below although it is the better (or less costly) one.
+    """
+
+    kind: str
+    severity: Severity
+    message: str
+    barrier: str | None = None
+    characteristic: str | None = None
+    cell: tuple[str, str] | None = None
+    compared_to: tuple[str, str] | None = None
+
+    def __str__(self) -> str:
+        return f"[{self.severity}] {self.message}"
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """Every finding of :func:`validate_calibration`; ``ok`` when there are none at all."""
+
+    findings: tuple[Finding, ...]
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "warning")
+
+    @property
+    def monotone(self) -> bool:
+        return not any(f.kind == "monotonicity" for f in self.findings)
+
+    @property
+    def usable(self) -> bool:
+        """No blocking error (warnings such as non-monotone cells allowed)."""
+        return not self.errors
+
+    @property
+    def ok(self) -> bool:
+        """No finding at all: complete, integer, sound thresholds, monotone, reachable."""
+        return not self.findings
+
+    def __str__(self) -> str:
+        if not self.findings:
+            return "calibration OK: complete, integer cells, sound thresholds, monotone"
+        return "\n".join(str(f) for f in self.findings)
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
+def _rows(raw: Any, where: str, out: list[Finding], barrier: str | None,
+          characteristic: str | None) -> list[list[Any]] | None:
+    """Rows L, M, H of a matrix given as {L: [...], M: [...], H: [...]} or [[...]] * 3."""
+    if isinstance(raw, Mapping):
+        keys = [str(k) for k in raw]
+        missing = [lv for lv in _LEVELS if lv not in keys]
+        extra = [k for k in keys if k not in _LEVELS]
+        if missing or extra:
+            out.append(Finding("shape", "error",
+                               f"{where}: rows must be exactly L, M, H (missing {missing}, "
+                               f"unexpected {extra})", barrier, characteristic))
+            return None
+        rows = [raw[lv] for lv in _LEVELS]
+    elif isinstance(raw, (list, tuple)):
+        if len(raw) != 3:
+            out.append(Finding("shape", "error",
+                               f"{where}: a 3x3 matrix needs 3 rows (barrier L, M, H), "
+                               f"got {len(raw)}", barrier, characteristic))
+            return None
+        rows = list(raw)
+    else:
+        out.append(Finding("shape", "error",
+                           f"{where}: expected a 3x3 matrix ({{L: [..], M: [..], H: [..]}}), "
+                           f"got {type(raw).__name__}", barrier, characteristic))
+        return None
+    good = True
+    for lv, row in zip(_LEVELS, rows, strict=True):
+        if not isinstance(row, (list, tuple)) or len(row) != 3:
+            out.append(Finding("shape", "error",
+                               f"{where} row {lv}: expected 3 cells (characteristic L, M, H), "
+                               f"got {row!r}", barrier, characteristic))
+            good = False
+            continue
+        for cl, v in zip(_LEVELS, row, strict=True):
+            if not _is_int(v):
+                out.append(Finding("integer", "error",
+                                   f"{where} cell ({lv}, {cl}) = {v!r}: cells are integer "
+                                   "weights (each '+' is +1, each '-' is -1)",
+                                   barrier, characteristic, (lv, cl)))
+                good = False
+    return [list(r) for r in rows] if good else None
+
+
+def _monotonicity(m: list[list[int]], where: str, barrier: str | None,
+                  characteristic: str) -> list[Finding]:
+    """Adjacent-pair check: rows rise with a better barrier; columns rise towards the less
+    costly characteristic level (lower for cost characteristics, higher for energy)."""
+    out: list[Finding] = []
+    cost = characteristic in COST_CHARACTERISTICS
+    if barrier is not None:
+        for c in range(3):
+            for r in range(2):
+                lo, hi = m[r][c], m[r + 1][c]
+                if hi < lo:
+                    out.append(Finding(
+                        "monotonicity", "warning",
+                        f"{where}: cell ({_LEVELS[r + 1]}, {_LEVELS[c]}) = {hi:+d} is below "
+                        f"cell ({_LEVELS[r]}, {_LEVELS[c]}) = {lo:+d}: a better {barrier} "
+                        f"lowers the score by {lo - hi} when {characteristic} is {_LEVELS[c]}",
+                        barrier, characteristic, (_LEVELS[r + 1], _LEVELS[c]),
+                        (_LEVELS[r], _LEVELS[c])))
+    for r in range(len(m)):
+        row = m[r]
+        for c in range(2):
+            # (better, worse) column indices of the adjacent pair
+            better, worse = (c, c + 1) if cost else (c + 1, c)
+            if row[better] < row[worse]:
+                rl = _LEVELS[r]
+                cell = (rl, _LEVELS[better])
+                other = (rl, _LEVELS[worse])
+                what = "less costly" if cost else "larger"
+                ctx = f" when {barrier} is {rl}" if barrier is not None else ""
+                label = f"cell ({rl}, {_LEVELS[better]})" if barrier else f"{_LEVELS[better]}"
+                olabel = f"cell ({rl}, {_LEVELS[worse]})" if barrier else f"{_LEVELS[worse]}"
+                out.append(Finding(
+                    "monotonicity", "warning",
+                    f"{where}: {label} = {row[better]:+d} is below {olabel} = "
+                    f"{row[worse]:+d}: a {what} {characteristic} lowers the score by "
+                    f"{row[worse] - row[better]}{ctx}",
+                    barrier, characteristic, cell if barrier else None,
+                    other if barrier else None))
+    return out
+
+
+def validate_calibration(data: Any) -> ValidationReport:
+    """Check a raw calibration mapping (as read from YAML) and list every finding.
+
+    Checks: a mapping with known top-level keys; ``thresholds`` with integer ``positive_above``
+    and ``negative_below`` (negative_below <= positive_above, so no score is both); every one
+    of the 4 x 4 (barrier, characteristic) matrices present and no unknown ones; each 3x3
+    (rows barrier L, M, H; columns characteristic L, M, H) with integer cells; optional
+    ``standalone_weights`` (``final``, ``pre_evaluation``: 3 integers per characteristic).
+    Warnings: monotonicity (a better barrier level, i.e. higher, or a less costly
+    characteristic level, i.e. lower complexity/effort/disruption or higher energy_reduction,
+    must never lower a cell; every offending adjacent pair is listed), and thresholds that make
+    a verdict unreachable over all 3^8 input combinations.
+
+    >>> report = validate_calibration(published_calibration().to_mapping())
+    >>> report.usable, report.monotone
+    (True, False)
+    >>> validate_calibration({"thresholds": {"positive_above": 2}}).errors[0].message
+    "thresholds: 'negative_below' is missing (an integer; score < it is negative)"
+    """
+    out: list[Finding] = []
+    if not isinstance(data, Mapping):
+        return ValidationReport((Finding("structure", "error",
+                                         f"a calibration is a mapping, got {type(data).__name__}"),))
+    for k in sorted(set(map(str, data)) - _TOP_KEYS):
+        out.append(Finding("unknown", "error",
+                           f"unknown top-level key {k!r} (expected {sorted(_TOP_KEYS)})"))
+    _check_thresholds(data.get("thresholds"), out)
+    matrices = data.get("matrices")
+    parsed: dict[tuple[str, str], list[list[int]]] = {}
+    if not isinstance(matrices, Mapping):
+        out.append(Finding("missing", "error",
+                           "matrices: missing (a mapping barrier -> characteristic -> 3x3)"))
+    else:
+        for b in sorted(set(map(str, matrices)) - set(BARRIERS)):
+            out.append(Finding("unknown", "error",
+                               f"matrices: unknown barrier {b!r} (expected {list(BARRIERS)})", b))
+        for b in BARRIERS:
+            per = matrices.get(b)
+            if not isinstance(per, Mapping):
+                out.append(Finding("missing", "error",
+                                   f"matrices.{b}: missing (4 matrices, one per characteristic)",
+                                   b))
+                continue
+            for c in sorted(set(map(str, per)) - set(CHARACTERISTICS)):
+                out.append(Finding("unknown", "error",
+                                   f"matrices.{b}: unknown characteristic {c!r} "
+                                   f"(expected {list(CHARACTERISTICS)})", b, c))
+            for c in CHARACTERISTICS:
+                if c not in per:
+                    out.append(Finding("missing", "error",
+                                       f"matrices.{b}.{c}: missing 3x3 matrix", b, c))
+                    continue
+                rows = _rows(per[c], f"matrices.{b}.{c}", out, b, c)
+                if rows is not None:
+                    parsed[(b, c)] = rows
+        for (b, c), m in parsed.items():
+            out.extend(_monotonicity(m, f"{b} x {c}", b, c))
+    sw = data.get("standalone_weights")
+    if sw is not None:
+        _check_standalone(sw, out)
+    if len(parsed) == 16 and not any(f.kind == "threshold" for f in out):
+        _check_reachability(parsed, data["thresholds"], out)
+    return ValidationReport(tuple(out))
+
+
+def _check_thresholds(th: Any, out: list[Finding]) -> None:
+    if not isinstance(th, Mapping):
+        out.append(Finding("threshold", "error",
+                           "thresholds: missing (positive_above and negative_below, integers)"))
+        return
+    for k in sorted(set(map(str, th)) - {"positive_above", "negative_below"}):
+        out.append(Finding("threshold", "error", f"thresholds: unknown key {k!r}"))
+    ok = True
+    for k, meaning in (("positive_above", "score > it is positive"),
+                       ("negative_below", "score < it is negative")):
+        if k not in th:
+            out.append(Finding("threshold", "error",
+                               f"thresholds: {k!r} is missing (an integer; {meaning})"))
+            ok = False
+        elif not _is_int(th[k]):
+            out.append(Finding("threshold", "error",
+                               f"thresholds.{k} = {th[k]!r}: expected an integer ({meaning})"))
+            ok = False
+    if ok and th["negative_below"] > th["positive_above"]:
+        out.append(Finding("threshold", "error",
+                           f"thresholds: negative_below ({th['negative_below']}) > positive_above "
+                           f"({th['positive_above']}): a score could be positive and negative"))
+
+
+def _check_standalone(sw: Any, out: list[Finding]) -> None:
+    if not isinstance(sw, Mapping):
+        out.append(Finding("structure", "error", "standalone_weights: expected a mapping"))
+        return
+    for k in sorted(set(map(str, sw)) - set(_STANDALONE_SETS) - {"note"}):
+        out.append(Finding("unknown", "error", f"standalone_weights: unknown set {k!r}"))
+    for name in _STANDALONE_SETS:
+        ws = sw.get(name)
+        if ws is None:
+            continue
+        if not isinstance(ws, Mapping):
+            out.append(Finding("structure", "error", f"standalone_weights.{name}: a mapping"))
+            continue
+        for c in CHARACTERISTICS:
+            row = ws.get(c)
+            where = f"standalone_weights.{name}.{c}"
+            if not isinstance(row, (list, tuple)) or len(row) != 3:
+                out.append(Finding("shape", "error", f"{where}: expected 3 integers (L, M, H)",
+                                   None, c))
+            elif not all(_is_int(v) for v in row):
+                out.append(Finding("integer", "error", f"{where} = {row!r}: integers only",
+                                   None, c))
+            else:
+                out.extend(_monotonicity([list(row)], where, None, c))
+
+
+def _score_range(parsed: Mapping[tuple[str, str], list[list[int]]]) -> tuple[int, int]:
+    """Exact min and max score over all 3^8 level combinations (vectorised enumeration)."""
+    combos = np.array(list(itertools.product(range(3), repeat=8)), dtype=np.int64)
+    total = np.zeros(len(combos), dtype=np.int64)
+    for i, b in enumerate(BARRIERS):
+        for j, c in enumerate(CHARACTERISTICS):
+            m = np.asarray(parsed[(b, c)], dtype=np.int64)
+            total += m[combos[:, i], combos[:, 4 + j]]
+    return int(total.min()), int(total.max())
+
+
+def _check_reachability(parsed: Mapping[tuple[str, str], list[list[int]]],
+                        th: Mapping[str, int], out: list[Finding]) -> None:
+    lo, hi = _score_range(parsed)
+    if hi <= th["positive_above"]:
+        out.append(Finding("reachability", "warning",
+                           f"no input is positive: the highest score is {hi}, not above "
+                           f"positive_above={th['positive_above']}"))
+    if lo >= th["negative_below"]:
+        out.append(Finding("reachability", "warning",
+                           f"no input is negative: the lowest score is {lo}, not below "
+                           f"negative_below={th['negative_below']}"))
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A usable calibration: 16 integer 3x3 matrices, thresholds, optional standalone weights.
+
+    Build with :meth:`from_mapping`, :func:`load_calibration` or :func:`published_calibration`
+    (never directly). ``matrices[(barrier, characteristic)][barrier rank][characteristic
+    rank]`` is a weight; ``standalone_weights[set][characteristic][rank]`` documented data.
+    """
+
+    name: str
+    source: str | None
+    positive_above: int
+    negative_below: int
+    matrices: Mapping[tuple[str, str], Matrix]
+    standalone_weights: Mapping[str, Mapping[str, tuple[int, int, int]]] = field(
+        default_factory=dict)
+    report: ValidationReport = field(default_factory=lambda: ValidationReport(()))
+
+    @classmethod
+    def from_mapping(cls, data: Any, *, origin: str = "calibration") -> Calibration:
+        """Validate ``data`` and build; every blocking finding is raised at once.
+
+        >>> Calibration.from_mapping({"thresholds": {"positive_above": 2, "negative_below": -2}})
+        Traceback (most recent call last):
+        ...
+        assess._errors.CalibrationError: calibration is not usable (1 error): ...
+        """
+        report = validate_calibration(data)
+        if report.errors:
+            n = len(report.errors)
+            raise CalibrationError(
+                origin, data.get("name") if isinstance(data, Mapping) else data,
+                "a complete calibration with integer 3x3 matrices and integer thresholds",
+                f"{origin} is not usable ({n} error{'s' if n > 1 else ''}): "
+                + "; ".join(f.message for f in report.errors),
+                findings=report.errors)
+        mats: dict[tuple[str, str], Matrix] = {}
+        for b in BARRIERS:
+            for c in CHARACTERISTICS:
+                raw = data["matrices"][b][c]
+                rows = [raw[lv] for lv in _LEVELS] if isinstance(raw, Mapping) else raw
+                mats[(b, c)] = tuple(tuple(int(v) for v in r) for r in rows)  # type: ignore[assignment]
+        sw: dict[str, dict[str, tuple[int, int, int]]] = {}
+        for name, ws in (data.get("standalone_weights") or {}).items():
+            if name in _STANDALONE_SETS:
+                sw[name] = {c: tuple(int(v) for v in ws[c])  # type: ignore[misc]
+                            for c in CHARACTERISTICS}
+        th = data["thresholds"]
+        return cls(name=str(data.get("name") or origin), source=data.get("source"),
+                   positive_above=int(th["positive_above"]),
+                   negative_below=int(th["negative_below"]),
+                   matrices=mats, standalone_weights=sw, report=report)
+
+    def matrix(self, barrier: str, characteristic: str) -> Matrix:
+        """The 3x3 matrix of one pair (rows barrier L, M, H; columns characteristic L, M, H)."""
+        try:
+            return self.matrices[(barrier, characteristic)]
+        except KeyError as e:
+            raise UnknownKeyError("pair", (barrier, characteristic),
+                                  f"a barrier in {BARRIERS} and a characteristic in "
+                                  f"{CHARACTERISTICS}") from e
+
+    def cell(self, barrier: str, b_level: Level, characteristic: str, c_level: Level) -> int:
+        """One weight: the barrier's row, the characteristic's column."""
+        return self.matrix(barrier, characteristic)[b_level.rank][c_level.rank]
+
+    def verdict(self, score: int) -> Literal["positive", "neutral", "negative"]:
+        """``positive`` if score > positive_above, ``negative`` if < negative_below, else
+        ``neutral``.
+
+        >>> cal = published_calibration()
+        >>> [cal.verdict(s) for s in (3, 2, -2, -3)]
+        ['positive', 'neutral', 'neutral', 'negative']
+        """
+        if score > self.positive_above:
+            return "positive"
+        if score < self.negative_below:
+            return "negative"
+        return "neutral"
+
+    @cached_property
+    def score_range(self) -> tuple[int, int]:
+        """The lowest and highest score any input can reach (exact, 3^8 combinations)."""
+        return _score_range({k: [list(r) for r in m] for k, m in self.matrices.items()})
+
+    def to_mapping(self) -> dict[str, Any]:
+        """The calibration as plain data (the file format), for saving or editing."""
+        out: dict[str, Any] = {
+            "name": self.name,
+            "thresholds": {"positive_above": self.positive_above,
+                           "negative_below": self.negative_below},
+            "matrices": {b: {c: {lv: list(self.matrices[(b, c)][i])
+                                 for i, lv in enumerate(_LEVELS)}
+                             for c in CHARACTERISTICS} for b in BARRIERS},
+        }
+        if self.source is not None:
+            out["source"] = self.source
+        if self.standalone_weights:
+            out["standalone_weights"] = {k: {c: list(v) for c, v in ws.items()}
+                                         for k, ws in self.standalone_weights.items()}
+        return out
+
+
+def load_calibration(path: str | Path) -> Calibration:
+    """Read a calibration YAML file (the format of ``published_calibration.yaml``).
+
+    Raises :class:`assess.CalibrationError` listing every blocking finding; non-monotone cells
+    are kept in ``calibration.report`` as warnings.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as e:
+        raise DataError("calibration", str(p), "a readable calibration YAML file") from e
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise DataError("calibration", str(p), f"valid YAML ({e})") from e
+    return Calibration.from_mapping(data, origin=str(p))
+
+
+_PUBLISHED: Calibration | None = None
+
+
+def published_calibration() -> Calibration:
+    """The published calibration, read from the shipped data file (cached, immutable).
+
+    >>> published_calibration().name
+    'published'
+    """
+    global _PUBLISHED
+    if _PUBLISHED is None:
+        text = (resources.files("assess") / "_data" / "published_calibration.yaml").read_text(
+            encoding="utf-8")
+        _PUBLISHED = Calibration.from_mapping(yaml.safe_load(text),
+                                              origin="published_calibration.yaml")
+    return _PUBLISHED

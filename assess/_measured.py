@@ -1,0 +1,237 @@
+"""Measured numbers in: a before/after measurement sets ``energy_reduction`` and informs
+``disruption`` (ADOPTION.md, "What the study could not do", 1).
+
+    saving [%]       = 100 * (E_before - E_after) / E_before       (per request or per run)
+    quality loss [%] = 100 * (q_before - q_after) / |q_before|      (higher_is_better)
+                     = 100 * (q_after - q_before) / |q_before|      (lower is better)
+
+``energy_reduction`` = H when the saving >= ``energy_high_pct``, M when >= ``energy_medium_pct``,
+else L. The measured quality loss gives a disruption level (H when the loss >=
+``quality_high_loss_pct``, M when >= ``quality_medium_loss_pct``, else L); disruption also covers
+process and tooling change, which no measurement sees, so the result is the *worse* of the
+rated level and the measured one (a measurement can raise a rating, never hide a rated
+process cost). Both derived levels are labelled ``measured`` with the numbers behind them.
+
+Default thresholds and why (an organisation sets its own with :class:`MeasuredThresholds`):
+
+- ``energy_high_pct = 30``: the framework's catalogue claims savings of about a third and more
+  (batch sampling 33 %, power limiting up to 33 %, pruning 24-73 %, energy-constrained
+  compression 32-74 %); a measured saving in that range is what the literature calls high.
+- ``energy_medium_pct = 10``: below 10 % a saving is of the order of the uncertainty of an
+  estimated or sampled energy figure (MEASUREMENT.md) and of run-to-run spread, so it is low.
+- ``quality_medium_loss_pct = 0.5``: a relative loss under half a percent is within the
+  seed-to-seed spread of a retrained model, "no or very minor change" for users.
+- ``quality_high_loss_pct = 2``: a loss of 2 % or more is what the study's practitioners feared
+  ("loss of quality", the most influential characteristic), so it is significant.
+- ``use_lower_bound = False``: the point estimate sets the level; set it to True to rate the
+  saving by its lower bound (saving minus the measurement's uncertainty), a cautious choice.
+
+>>> m = BeforeAfter(name="int8", energy_before="2.0 J", energy_after="1.1 J",
+...                 energy_provenance="sampled", metric_name="accuracy",
+...                 metric_before=0.962, metric_after=0.958)
+>>> round(m.energy_saving_pct, 1), round(m.quality_loss_pct, 2)
+(45.0, 0.42)
+>>> rated = Characteristics(complexity="M", effort="M", disruption="L", energy_reduction="M")
+>>> c = apply_measurement(rated, m)
+>>> c.energy_reduction, c.basis["energy_reduction"].label
+(<Level.H: 'H'>, 'measured')
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Self
+
+from pydantic import Field, model_validator
+
+from carbon import Carbon, Energy, InvalidValueError, Provenance, Record, Time
+from assess._framework import Basis, Characteristics, Level
+
+__all__ = [
+    "BeforeAfter",
+    "MeasuredThresholds",
+    "apply_measurement",
+    "disruption_level",
+    "energy_reduction_level",
+]
+
+
+class MeasuredThresholds(Record):
+    """Thresholds that turn measured numbers into levels (defaults and reasons: module doc)."""
+
+    energy_medium_pct: float = Field(default=10.0, ge=0, le=100, allow_inf_nan=False)
+    energy_high_pct: float = Field(default=30.0, ge=0, le=100, allow_inf_nan=False)
+    quality_medium_loss_pct: float = Field(default=0.5, ge=0, allow_inf_nan=False)
+    quality_high_loss_pct: float = Field(default=2.0, ge=0, allow_inf_nan=False)
+    use_lower_bound: bool = False
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.energy_medium_pct > self.energy_high_pct:
+            raise ValueError(f"energy_medium_pct ({self.energy_medium_pct}) must be <= "
+                             f"energy_high_pct ({self.energy_high_pct})")
+        if self.quality_medium_loss_pct > self.quality_high_loss_pct:
+            raise ValueError(f"quality_medium_loss_pct ({self.quality_medium_loss_pct}) must be"
+                             f" <= quality_high_loss_pct ({self.quality_high_loss_pct})")
+        return self
+
+
+class BeforeAfter(Record):
+    """A plain before/after measurement of a technique (or a ``CompressionResult``, converted
+    with :meth:`from_compression_result`).
+
+    ``energy_before``/``energy_after`` are the energy of one unit of work (``unit_of_work``:
+    one request, or one training run) [energy]; ``metric_*`` the quality before and after;
+    ``job_energy``/``job_carbon`` what the adoption run itself cost once (None = unknown, never
+    zero); ``latency_*`` the time of one batch of ``batch_size`` requests [time].
+    """
+
+    name: str
+    unit_of_work: Literal["request", "training_run"] = "request"
+    energy_before: Energy
+    energy_after: Energy
+    energy_provenance: Provenance
+    energy_uncertainty: Energy | None = None
+    metric_name: str | None = None
+    metric_before: float | None = Field(default=None, allow_inf_nan=False)
+    metric_after: float | None = Field(default=None, allow_inf_nan=False)
+    higher_is_better: bool = True
+    latency_before: Time | None = None
+    latency_after: Time | None = None
+    batch_size: int = Field(default=1, ge=1)
+    job_energy: Energy | None = None
+    job_carbon: Carbon | None = None
+    job_provenance: Provenance | None = None
+    technique: str | None = None
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.energy_before.magnitude <= 0:
+            raise ValueError("energy_before must be > 0 (a saving is a share of it)")
+        if (self.metric_before is None) != (self.metric_after is None):
+            raise ValueError("give both metric_before and metric_after, or neither")
+        if self.metric_before is not None and self.metric_before == 0:
+            raise ValueError("metric_before must be non-zero (a relative loss divides by it)")
+        return self
+
+    @property
+    def energy_saving_pct(self) -> float:
+        """100 * (E_before - E_after) / E_before [%]; negative when the technique costs more."""
+        b, a = self.energy_before.magnitude, self.energy_after.magnitude
+        return float(100.0 * (b - a) / b)
+
+    @property
+    def energy_saving_lower_pct(self) -> float | None:
+        """The saving minus the measurement's uncertainty [%], None when none is given."""
+        if self.energy_uncertainty is None:
+            return None
+        return float(self.energy_saving_pct
+                     - 100.0 * self.energy_uncertainty.magnitude / self.energy_before.magnitude)
+
+    @property
+    def quality_loss_pct(self) -> float | None:
+        """Relative quality loss [%] (negative = gain); None when no metric was measured."""
+        if self.metric_before is None or self.metric_after is None:
+            return None
+        diff = self.metric_before - self.metric_after
+        if not self.higher_is_better:
+            diff = -diff
+        return float(100.0 * diff / abs(self.metric_before))
+
+    @classmethod
+    def from_compression_result(cls, result: Any, *, higher_is_better: bool = True
+                                ) -> BeforeAfter:
+        """Convert anything with the ``compress.CompressionResult`` fields (read by name).
+
+        Missing optional fields stay None (unknown), never zero.
+        """
+        def get(name: str) -> Any:
+            return getattr(result, name, None)
+
+        try:
+            before = result.energy_per_request_before
+            after = result.energy_per_request_after
+            provenance = result.energy_provenance
+        except AttributeError as e:
+            raise InvalidValueError(
+                "result", type(result).__name__,
+                "a CompressionResult (energy_per_request_before/after, energy_provenance)",
+            ) from e
+        technique = get("technique")
+        name = f"{technique}: {get('parent')} -> {get('child')}" if technique else "measured"
+        return cls(
+            name=name, unit_of_work="request", energy_before=before, energy_after=after,
+            energy_provenance=provenance, energy_uncertainty=get("energy_uncertainty"),
+            metric_name=get("metric_name"), metric_before=get("metric_before"),
+            metric_after=get("metric_after"), higher_is_better=higher_is_better,
+            latency_before=get("latency_before"), latency_after=get("latency_after"),
+            batch_size=get("batch_size") or 1, job_energy=get("job_energy"),
+            job_carbon=get("job_carbon"), job_provenance=get("job_provenance"),
+            technique=technique, source="compress.CompressionResult")
+
+
+def energy_reduction_level(saving_pct: float, thresholds: MeasuredThresholds | None = None
+                           ) -> Level:
+    """The ``energy_reduction`` level of a saving [%]: H >= high, M >= medium, else L.
+
+    >>> [energy_reduction_level(p).value for p in (-5.0, 9.9, 10.0, 29.9, 30.0, 80.0)]
+    ['L', 'L', 'M', 'M', 'H', 'H']
+    """
+    t = thresholds or MeasuredThresholds()
+    if saving_pct >= t.energy_high_pct:
+        return Level.H
+    if saving_pct >= t.energy_medium_pct:
+        return Level.M
+    return Level.L
+
+
+def disruption_level(quality_loss_pct: float, thresholds: MeasuredThresholds | None = None
+                     ) -> Level:
+    """The disruption a relative quality loss [%] implies: H >= high, M >= medium, else L.
+
+    >>> [disruption_level(p).value for p in (-1.0, 0.49, 0.5, 1.99, 2.0)]
+    ['L', 'L', 'M', 'M', 'H']
+    """
+    t = thresholds or MeasuredThresholds()
+    if quality_loss_pct >= t.quality_high_loss_pct:
+        return Level.H
+    if quality_loss_pct >= t.quality_medium_loss_pct:
+        return Level.M
+    return Level.L
+
+
+def apply_measurement(rated: Characteristics, measurement: BeforeAfter | Any,
+                      thresholds: MeasuredThresholds | None = None) -> Characteristics:
+    """Characteristics with ``energy_reduction`` set and ``disruption`` informed by a
+    measurement (a :class:`BeforeAfter` or a ``CompressionResult``); see the module doc.
+
+    ``complexity`` and ``effort`` keep their rated levels. The basis of each derived level is
+    ``measured`` and its detail gives the numbers and thresholds used.
+    """
+    t = thresholds or MeasuredThresholds()
+    m = measurement if isinstance(measurement, BeforeAfter) else \
+        BeforeAfter.from_compression_result(measurement)
+    saving = m.energy_saving_pct
+    used, how = saving, "point estimate"
+    lower = m.energy_saving_lower_pct
+    if t.use_lower_bound and lower is not None:
+        used, how = lower, "lower bound (saving - uncertainty)"
+    er = energy_reduction_level(used, t)
+    unc = f" +- {100 * m.energy_uncertainty.magnitude / m.energy_before.magnitude:.1f} pt" \
+        if m.energy_uncertainty is not None else ""
+    detail = (f"{saving:.1f} %{unc} less energy per {m.unit_of_work.replace('_', ' ')} "
+              f"({m.energy_provenance.value}, {m.name}); {how}; thresholds M >= "
+              f"{t.energy_medium_pct:g} %, H >= {t.energy_high_pct:g} %")
+    out = rated.replace("energy_reduction", er, Basis(label="measured", detail=detail))
+    loss = m.quality_loss_pct
+    if loss is not None:
+        measured = disruption_level(loss, t)
+        kept = max(rated.disruption, measured, key=lambda lv: lv.rank)
+        metric = m.metric_name or "quality"
+        d = (f"{metric} {m.metric_before:g} -> {m.metric_after:g}: {loss:.2f} % relative "
+             f"loss -> {measured.value} (M >= {t.quality_medium_loss_pct:g} %, H >= "
+             f"{t.quality_high_loss_pct:g} %); rated {rated.disruption.value}; the worse is kept")
+        label: Literal["rated", "measured"] = "measured" if measured.rank >= \
+            rated.disruption.rank else "rated"
+        out = out.replace("disruption", kept, Basis(label=label, detail=d))
+    return out
