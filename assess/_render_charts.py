@@ -13,7 +13,6 @@ True
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -72,8 +71,7 @@ def _to_svg(fig: Any) -> str:
     text = buf.getvalue()
     start = text.find("<svg")
     svg = text[start:]
-    # responsive: drop the fixed size, keep the viewBox
-    svg = re.sub(r'(<svg[^>]*?) width="[^"]*pt" height="[^"]*pt"', r"\1", svg, count=1)
+    # shrink to fit a narrow page, never grow past the drawn size
     return svg.replace("<svg ", '<svg role="img" style="max-width:100%;height:auto" ', 1)
 
 
@@ -183,12 +181,15 @@ def chart_cost_curve(ds: Datasheet) -> str | None:
             ax.text(be.requests, max(total), f" break-even vs {_short(be.alternative, 24)}:\n"
                     f" {fmt_count(be.requests)} requests", fontsize=8, va="top", color=_MUTED)
         if pr.lifetime_requests is not None and n[0] <= pr.lifetime_requests <= n[-1]:
-            ax.axvline(pr.lifetime_requests, color=PART_COLOURS["products"], lw=0.8, alpha=0.5)
+            ax.axvline(pr.lifetime_requests, color=PART_COLOURS["products"], lw=0.8, alpha=0.5,
+                       label="expected lifetime requests")
         ax.set_xscale("log")
+        _plain_log_ticks(ax.xaxis, _compact_count)
         positive = [v for v in total + share + op if v > 0]
         if positive:
             ax.set_yscale("log")
             ax.set_ylim(min(positive) / 2, max(positive) * 2)
+            _plain_log_ticks(ax.yaxis, lambda v: fmt_g(v).replace("CO2e", ""))
         ax.set_xlabel("lifetime requests")
         ax.set_ylabel("gCO2e per request")
         ax.grid(True, which="major", color="#edf2f7", lw=0.8)
@@ -196,6 +197,22 @@ def chart_cost_curve(ds: Datasheet) -> str | None:
         ax.set_title("Per-request cost over lifetime request volume", loc="left", fontsize=10,
                      color=_INK)
         return _to_svg(fig)
+
+
+def _compact_count(n: float) -> str:
+    for factor, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if n >= factor:
+            return f"{n / factor:g}{suffix}"
+    return f"{n:g}"
+
+
+def _plain_log_ticks(axis: Any, label: Any) -> None:
+    """Decade ticks labelled as plain text (mathtext is off, so no ``10^{k}`` markup)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    axis.set_major_locator(LogLocator(base=10.0, numticks=8))
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: label(v)))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def _layers(ds: Datasheet) -> dict[int, list[str]]:
@@ -217,9 +234,9 @@ def chart_lineage(ds: Datasheet) -> str:
     pos: dict[str, tuple[float, float]] = {}
     for d, ids in layers.items():
         for i, node_id in enumerate(ids):
-            pos[node_id] = ((i + 0.5) * widest / len(ids), float(depth - d))
+            pos[node_id] = ((i + 0.5) * widest / len(ids), float(d))
     with matplotlib.rc_context(_rc(f"lineage-{ds.identity.id}")):
-        fig = _figure(max(3.2, 2.5 * widest), 0.9 + 1.25 * depth)
+        fig = _figure(max(3.6, 2.9 * widest), 1.0 + 1.35 * depth)
         ax = fig.add_subplot()
         ax.set_axis_off()
         ax.set_xlim(-0.05, widest + 0.05)
