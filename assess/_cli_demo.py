@@ -41,7 +41,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def demo(
-        out: Path = typer.Option(Path("out"), help="Folder for the ledger, datasheets and reports."),
+        out: Path = typer.Option(  # noqa: B008 (typer's idiom)
+            Path("out"), help="Folder for the ledger, datasheets and reports."
+        ),
     ) -> None:
         """Run the main job on embedded defaults and print the ASC^e breakdowns."""
         console = Console()

@@ -55,6 +55,7 @@ from carbon._units import CANONICAL, Q_, Quantity, magnitude, quantity, ureg
 __all__ = [
     "CANONICAL",
     "PARTS",
+    "Q_",
     "Breakdown",
     "Carbon",
     "CarbonRate",
@@ -74,7 +75,6 @@ __all__ = [
     "Power",
     "ProductUse",
     "Provenance",
-    "Q_",
     "Quantity",
     "Record",
     "RetrainingUse",

@@ -122,10 +122,9 @@ class Breakdown:
     def __add__(self, other: Breakdown) -> Breakdown:
         u = (None if self.uncertainty_g is None or other.uncertainty_g is None
              else self.uncertainty_g + other.uncertainty_g)
-        return Breakdown(
-            *(getattr(self, f"{p}_g") + getattr(other, f"{p}_g") for p in PARTS),
-            systems=self.systems + other.systems, uncertainty_g=u,
-        )
+        op, ov, emb, plat, prod, rt = (getattr(self, f"{p}_g") + getattr(other, f"{p}_g")
+                                       for p in PARTS)
+        return Breakdown(op, ov, emb, plat, prod, rt, self.systems + other.systems, u)
 
 
 def asc_e(job: Job) -> Breakdown:

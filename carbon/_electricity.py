@@ -109,7 +109,8 @@ def _mix_magnitude(shares: Mapping[str, float], factors: Mapping[str, Any] | Non
         total += s
         ci += s * f
     if abs(total - 1.0) > _SHARE_TOLERANCE:
-        raise InvalidValueError("shares", dict(shares), f"shares summing to 1 (they sum to {total:g})")
+        raise InvalidValueError("shares", dict(shares),
+                                f"shares summing to 1 (they sum to {total:g})")
     return ci
 
 
@@ -187,12 +188,12 @@ def country(code_or_name: str) -> ConstantIntensity:
     >>> country("Frnace")
     Traceback (most recent call last):
     ...
-    carbon._errors.UnknownKeyError: country='Frnace' is invalid: expected an ISO 3166-1 alpha-3 code or a country name in the shipped table (did you mean ['France']?)
+    carbon._errors.UnknownKeyError: country='Frnace' is invalid: ... (did you mean ['France']?)
     """
     table = country_table()
     key = code_or_name.strip()
     if key.upper() in table.index:
-        row = table.loc[key.upper()]
+        code = key.upper()
     else:
         by_name = {str(n).casefold(): i for i, n in table["country_name"].items()}
         if key.casefold() not in by_name:
@@ -202,7 +203,8 @@ def country(code_or_name: str) -> ConstantIntensity:
                 "an ISO 3166-1 alpha-3 code or a country name in the shipped table"
                 f" (did you mean {close}?)",
             )
-        row = table.loc[by_name[key.casefold()]]
+        code = str(by_name[key.casefold()])
+    row = table.loc[code].to_dict()
     return ConstantIntensity(
         gco2e_per_kwh=float(row["carbon_intensity_gco2e_per_kwh"]),
         source=f"{row['country_name']} {int(row['year'])}: {row['source']}",
@@ -233,7 +235,8 @@ class HourlyIntensity:
     def __post_init__(self) -> None:
         s = self.series
         if not isinstance(s.index, pd.DatetimeIndex):
-            raise DataError("series.index", type(s.index).__name__, "a DatetimeIndex of hour starts")
+            raise DataError("series.index", type(s.index).__name__,
+                            "a DatetimeIndex of hour starts")
         idx = s.index if s.index.tz is not None else s.index.tz_localize("UTC")
         idx = idx.tz_convert("UTC")
         if not (idx == idx.floor("h")).all():
@@ -242,8 +245,9 @@ class HourlyIntensity:
             raise DataError("series.index", "duplicate hours", "one value per hour")
         values = np.asarray(s.to_numpy(), dtype=np.float64)
         if not np.all(np.isfinite(values)) or np.any(values < 0):
-            raise InvalidValueError("series", "NaN, inf or negative values", "finite intensities >= 0")
-        ordered = pd.Series(values, index=idx).sort_index()
+            raise InvalidValueError("series", "NaN, inf or negative values",
+                                    "finite intensities >= 0")
+        ordered = pd.Series(values, index=idx.as_unit("ns")).sort_index()
         object.__setattr__(self, "series", ordered)
 
     def mean_gco2e_per_kwh(self, start: datetime | None = None, end: datetime | None = None,
@@ -258,8 +262,9 @@ class HourlyIntensity:
         t1 = _utc(end)
         if not t1 > t0:
             raise InvalidValueError("window", (start, end), "end after start")
-        hours = pd.date_range(t0.floor("h"), (t1 - pd.Timedelta("1ns")).floor("h"), freq="h")
-        missing = hours.difference(self.series.index)
+        hours = pd.date_range(t0.floor("h"), (t1 - pd.Timedelta("1ns")).floor("h"), freq="h",
+                              unit="ns")
+        missing = hours.difference(pd.DatetimeIndex(self.series.index))
         if len(missing):
             where = f" in region {self.region!r}" if self.region else ""
             raise DataError(
@@ -268,13 +273,14 @@ class HourlyIntensity:
             )
         ci = self.series.reindex(hours).to_numpy()
         if power is None:
-            lo = np.maximum(hours.asi8, t0.value)
-            hi = np.minimum((hours + pd.Timedelta("1h")).asi8, t1.value)
+            lo = np.maximum(hours.asi8, t0.as_unit("ns").value)
+            hi = np.minimum((hours + pd.Timedelta("1h")).asi8, t1.as_unit("ns").value)
             weights = (hi - lo).astype(np.float64)
         else:
             weights = _energy_per_hour(power, hours)
         if weights.sum() <= 0:
-            raise InvalidValueError("power", "a trace with no energy", "a power trace with energy > 0")
+            raise InvalidValueError("power", "a trace with no energy",
+                                    "a power trace with energy > 0")
         return float(np.dot(weights, ci) / weights.sum())
 
 
@@ -289,6 +295,9 @@ def _energy_per_hour(power: pd.Series, hours: pd.DatetimeIndex) -> np.ndarray:
     if not isinstance(idx, pd.DatetimeIndex):
         raise DataError("power.index", type(idx).__name__, "a DatetimeIndex")
     idx = idx.tz_localize("UTC") if idx.tz is None else idx.tz_convert("UTC")
+    # pandas may hold datetimes in s, ms, us or ns: compare everything in ns
+    idx = idx.as_unit("ns")
+    hours = hours.as_unit("ns")
     t = (idx.asi8 / 1e9).astype(np.float64)
     p = np.asarray(power.to_numpy(), dtype=np.float64)
     # insert the hour boundaries into the trace so each trapezoid lies inside one hour

@@ -22,6 +22,7 @@ retraining: ``retraining [C]``, ``retraining_requests``
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -68,10 +69,17 @@ def _columns(df: pd.DataFrame) -> dict[str, tuple[str, str | None]]:
     return out
 
 
-def column_values(df: pd.DataFrame, cols: dict[str, tuple[str, str | None]], name: str,
-                  *, lower: float | None = 0.0, strict: bool = False,
-                  upper: float | None = None) -> np.ndarray:
-    """One column as float64 magnitudes in the canonical unit, checked; units stripped once."""
+_DENOMINATORS = {"lifetime", "product_lifetime", "concurrent_jobs", "parallel_jobs",
+                 "product_requests", "retraining_requests"}
+
+
+@lru_cache(maxsize=256)
+def _factor(unit: str, canonical: str) -> float:
+    """Conversion factor from a column's unit to the canonical unit (pint, once per unit)."""
+    return float(Q_(1.0, unit).m_as(canonical))
+
+
+def _raw(df: pd.DataFrame, cols: dict[str, tuple[str, str | None]], name: str) -> np.ndarray:
     col, unit = cols[name]
     a = df[col].to_numpy(dtype=np.float64, copy=False)
     if name in _KIND_UNIT:
@@ -79,25 +87,53 @@ def column_values(df: pd.DataFrame, cols: dict[str, tuple[str, str | None]], nam
             raise UnitMismatchError.for_units(f"column {col!r}", col, _KIND_UNIT[name]
                                               + f" (name it '{name} [{_KIND_UNIT[name]}]')")
         try:
-            factor = Q_(1.0, unit).m_as(_KIND_UNIT[name])
+            factor = _factor(unit, _KIND_UNIT[name])
         except Exception as e:  # pint raises several types for bad unit strings
             raise UnitMismatchError.for_units(f"column {col!r}", unit, _KIND_UNIT[name]) from e
         if factor != 1.0:
             a = a * factor
     elif unit is not None:
         raise UnitMismatchError(f"column {col!r}", unit, f"no unit: {name} is dimensionless")
-    if not np.isfinite(a).all():
-        bad = int(np.flatnonzero(~np.isfinite(a))[0])
-        raise InvalidValueError(f"{col}[{df.index[bad]!r}]", a[bad], "a finite number")
-    if lower is not None:
-        low = (a <= lower) if strict else (a < lower)
-        if low.any():
-            bad = int(np.flatnonzero(low)[0])
-            op = ">" if strict else ">="
-            raise InvalidValueError(f"{col}[{df.index[bad]!r}]", a[bad], f"a value {op} {lower:g}")
-    if upper is not None and (a > upper).any():
-        bad = int(np.flatnonzero(a > upper)[0])
-        raise InvalidValueError(f"{col}[{df.index[bad]!r}]", a[bad], f"a value <= {upper:g}")
+    return a
+
+
+def _locate(df: pd.DataFrame, col: str, a: np.ndarray, lower: float | None, strict: bool,
+            upper: float | None) -> None:
+    """Slow path, only on error: find the first offending row and raise naming it."""
+    bad = ~np.isfinite(a)
+    want = "a finite number"
+    if not bad.any() and lower is not None:
+        bad = (a <= lower) if strict else (a < lower)
+        want = f"a value {'>' if strict else '>='} {lower:g}"
+    if not bad.any() and upper is not None:
+        bad = a > upper
+        want = f"a value <= {upper:g}"
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InvalidValueError(f"{col}[{df.index[i]!r}]", float(a[i]), want)
+
+
+def column_values(df: pd.DataFrame, cols: dict[str, tuple[str, str | None]], name: str,
+                  *, lower: float | None = 0.0, strict: bool = False,
+                  upper: float | None = None) -> np.ndarray:
+    """One column as float64 magnitudes in the canonical unit; units stripped once.
+
+    Checked with one ``min`` reduction (it propagates NaN, so NaN and values below ``lower``
+    fail it) and, for bounded or denominator columns, one ``max``; +inf in other columns makes
+    the total non-finite, which :func:`asc_e_frame` checks once at the end. Only on failure does
+    a slow pass find the row to name.
+    """
+    a = _raw(df, cols, name)
+    if len(a) == 0:
+        return a
+    col = cols[name][0]
+    lo = a.min()
+    ok = (lo > lower if strict else lo >= lower) if lower is not None else bool(np.isfinite(lo))
+    if ok and (upper is not None or name in _DENOMINATORS):
+        hi = a.max()
+        ok = bool(np.isfinite(hi)) and (upper is None or hi <= upper)
+    if not ok:
+        _locate(df, col, a, lower, strict, upper)
     return a
 
 
@@ -114,7 +150,8 @@ def asc_e_frame(df: pd.DataFrame, *, breakdown: bool = True) -> pd.DataFrame | p
     :func:`carbon.asc_e`.
 
     With ``breakdown=True`` returns a DataFrame with one column per part, ``"jsc [gCO2e]"``,
-    ``"asc [gCO2e]"``, ``"jsc_e [gCO2e]"`` and ``"asc_e [gCO2e]"``; otherwise the ASC^e Series.
+    ``"asc [gCO2e]"``, ``"jsc_e [gCO2e]"`` and ``"asc_e [gCO2e]"``; otherwise the ASC^e Series
+    (computed in place in two buffers: the fleet-scale fast path).
 
     >>> df = pd.DataFrame({"energy [kJ]": [1.0, 2.0], "pue": [1.08, 1.08],
     ...                    "intensity [gCO2e/kWh]": [665.6, 665.6], "duration [min]": [5, 5],
@@ -123,42 +160,36 @@ def asc_e_frame(df: pd.DataFrame, *, breakdown: bool = True) -> pd.DataFrame | p
     [0.2314, 0.431]
     """
     cols = _columns(df)
-    _need(cols, "operational", ("energy", "pue", "intensity", "duration"))
     if "energy" not in cols:
         raise DataError("columns", list(df.columns),
                         "'energy [unit]', 'pue', 'intensity [unit]' and 'duration [unit]'")
+    _need(cols, "operational", ("energy", "pue", "intensity", "duration"))
+    n = len(df)
     e = column_values(df, cols, "energy")
     pue = column_values(df, cols, "pue", lower=1.0)
     ci = column_values(df, cols, "intensity")
     t = column_values(df, cols, "duration")
     terms = ["operational", "overhead"]
-    zeros = None
-
-    total = jsc_kernel(e, pue, ci)
-    parts: dict[str, np.ndarray] = {}
-    if breakdown:
-        parts["operational"] = e * ci
-        parts["overhead"] = overhead_kernel(e, pue, ci)
+    inputs: dict[str, tuple[Any, ...]] = {}
 
     if _need(cols, "embodied", ("embodied", "lifetime")):
         frac = (column_values(df, cols, "fraction", upper=1.0) if "fraction" in cols else 1.0)
-        lt = column_values(df, cols, "lifetime", strict=True)
-        emb = embodied_kernel(column_values(df, cols, "embodied"), t, lt, frac)
-        total += emb
-        parts["embodied"] = emb
-        terms.append("embodied")
+        inputs["embodied"] = (embodied_kernel, column_values(df, cols, "embodied"), t,
+                              column_values(df, cols, "lifetime", strict=True), frac)
     if "platform_rate" in cols:
         if ("concurrent_jobs" in cols) == ("platform_share" in cols):
             raise DataError("columns", sorted(cols),
                             "exactly one of 'concurrent_jobs' or 'platform_share' beside "
                             "'platform_rate'")
-        share = (1.0 / column_values(df, cols, "concurrent_jobs", lower=1.0)
-                 if "concurrent_jobs" in cols
-                 else column_values(df, cols, "platform_share", upper=1.0))
-        plat = platform_kernel(column_values(df, cols, "platform_rate"), t, share)
-        total += plat
-        parts["platform"] = plat
-        terms.append("platform")
+        rate = column_values(df, cols, "platform_rate")
+        if "concurrent_jobs" in cols:
+            n_conc = column_values(df, cols, "concurrent_jobs", lower=1.0)
+            inputs["platform"] = (_equal_split_kernel, rate, t, n_conc)
+        else:
+            inputs["platform"] = (platform_kernel, rate, t,
+                                  column_values(df, cols, "platform_share", upper=1.0))
+    elif "concurrent_jobs" in cols or "platform_share" in cols:
+        raise DataError("columns", sorted(cols), "'platform_rate [C/T]' beside the platform split")
     if "epc" in cols:
         epc = column_values(df, cols, "epc")
         if ("product_lifetime" in cols) == ("product_requests" in cols):
@@ -168,35 +199,64 @@ def asc_e_frame(df: pd.DataFrame, *, breakdown: bool = True) -> pd.DataFrame | p
         if "product_lifetime" in cols:
             npar = (column_values(df, cols, "parallel_jobs", lower=1.0)
                     if "parallel_jobs" in cols else 1.0)
-            prod = product_kernel(epc, t, column_values(df, cols, "product_lifetime",
-                                                        strict=True), npar)
+            inputs["products"] = (product_kernel, epc, t,
+                                  column_values(df, cols, "product_lifetime", strict=True), npar)
         else:
-            prod = product_by_requests_kernel(
-                epc, column_values(df, cols, "product_requests", strict=True))
-        total += prod
-        parts["products"] = prod
-        terms.append("products")
+            inputs["products"] = (product_by_requests_kernel, epc,
+                                  column_values(df, cols, "product_requests", strict=True))
+    elif "product_lifetime" in cols or "product_requests" in cols:
+        raise DataError("columns", sorted(cols), "'epc [C]' beside the product columns")
     if _need(cols, "retraining", ("retraining", "retraining_requests")):
-        rt = retraining_kernel(column_values(df, cols, "retraining"),
-                               column_values(df, cols, "retraining_requests", strict=True))
-        total += rt
-        parts["retraining"] = rt
-        terms.append("retraining")
+        inputs["retraining"] = (retraining_kernel, column_values(df, cols, "retraining"),
+                                column_values(df, cols, "retraining_requests", strict=True))
+    terms += list(inputs)
 
     if not breakdown:
+        total = jsc_kernel(e, pue, ci, out=np.empty(n))
+        buf = np.empty(n)
+        for kernel, *args in inputs.values():
+            total += kernel(*args, out=buf)
+        _finite(df, cols, total)
         s = pd.Series(total, index=df.index, name="asc_e [gCO2e]")
         s.attrs["terms"] = terms
         return s
-    zeros = np.zeros(len(df))
-    out = pd.DataFrame(
-        {f"{p} [gCO2e]": parts.get(p, zeros)
-         for p in ("operational", "overhead", "embodied", "platform", "products", "retraining")},
-        index=df.index,
-    )
+
+    parts = {"operational": np.multiply(e, ci), "overhead": overhead_kernel(e, pue, ci,
+                                                                            out=np.empty(n))}
+    for name, (kernel, *args) in inputs.items():
+        parts[name] = kernel(*args, out=np.empty(n))
+    zeros = np.zeros(n)
+    out = pd.DataFrame({f"{p} [gCO2e]": parts.get(p, zeros) for p in _PARTS}, index=df.index)
     jsc_v = parts["operational"] + parts["overhead"]
     out["jsc [gCO2e]"] = jsc_v
     out["asc [gCO2e]"] = jsc_v + parts.get("embodied", zeros)
     out["jsc_e [gCO2e]"] = jsc_v + parts.get("platform", zeros)
+    total = jsc_v.copy()
+    for name in inputs:
+        total += parts[name]
+    _finite(df, cols, total)
     out["asc_e [gCO2e]"] = total
     out.attrs["terms"] = terms
     return out
+
+
+_PARTS = ("operational", "overhead", "embodied", "platform", "products", "retraining")
+
+
+def _equal_split_kernel(rate: np.ndarray, t: np.ndarray, n_conc: np.ndarray,
+                        out: np.ndarray) -> np.ndarray:
+    """Platform tax with an equal split: R * t / n_concurrent (platform_kernel, share = 1/n)."""
+    np.multiply(rate, t, out=out)
+    out /= n_conc
+    return out
+
+
+def _finite(df: pd.DataFrame, cols: dict[str, tuple[str, str | None]], total: np.ndarray) -> None:
+    """One reduction: a non-finite total means an inf (or overflow) in some input column."""
+    if len(total) and not np.isfinite(total.sum()):
+        for name in cols:
+            a = _raw(df, cols, name)
+            _locate(df, cols[name][0], a, None, False, None)
+        i = int(np.flatnonzero(~np.isfinite(total))[0])
+        raise InvalidValueError(f"asc_e[{df.index[i]!r}]", float(total[i]),
+                                "a finite result (the inputs overflow float64)")

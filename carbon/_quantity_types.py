@@ -15,7 +15,7 @@ from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 from carbon._errors import ModelCarbonError
 from carbon._units import Quantity, magnitude, quantity
 
-__all__ = ["CarriedError", "Carbon", "CarbonRate", "Energy", "Intensity", "Power", "Time"]
+__all__ = ["Carbon", "CarbonRate", "CarriedError", "Energy", "Intensity", "Power", "Time"]
 
 
 class CarriedError(ValueError):

@@ -26,7 +26,7 @@ from pydantic import (
 
 from carbon._electricity import ConstantIntensity, HourlyIntensity, SourceMix
 from carbon._errors import InvalidValueError, ModelCarbonError, UnitMismatchError
-from carbon._quantity_types import CarriedError, Carbon, CarbonRate, Energy, Intensity, Time
+from carbon._quantity_types import Carbon, CarbonRate, CarriedError, Energy, Time
 from carbon._units import magnitude, quantity
 
 __all__ = [
