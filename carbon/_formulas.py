@@ -51,8 +51,6 @@ def intensity_of(
     """Magnitude [gCO2e/kWh] of a quantity or an energy mix over an optional window."""
     if isinstance(intensity, (ConstantIntensity, SourceMix, HourlyIntensity)):
         return intensity.mean_gco2e_per_kwh(start, end, power)
-    if isinstance(intensity, HourlyIntensity):  # pragma: no cover - covered above
-        raise AssertionError
     return magnitude(intensity, "gCO2e/kWh", "intensity")  # type: ignore[no-any-return]
 
 
