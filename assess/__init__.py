@@ -1,4 +1,90 @@
 """assess: everything that reads the numbers: adoption advice, business case, datasheets,
-portfolio reports and the command line."""
+portfolio reports and the command line.
 
-__all__: list[str] = []
+The adoption-viability framework (ADOPTION.md): rate the organisation's barriers and a
+technique's characteristics, score with the published calibration, explain, and weigh the
+business case in absolute units.
+
+>>> from assess import Organisation, Characteristics, advise
+>>> org = Organisation(perceived_benefits="H", environmental_awareness="M",
+...                    information="M", resources="H")
+>>> advise(org, Characteristics(complexity="L", effort="M", disruption="L",
+...                             energy_reduction="M")).verdict
+'positive'
+"""
+
+from assess._advice import Advice, Change, Contribution, StandaloneContribution, Verdict, advise
+from assess._business import BusinessCase, Money, SensitivityPoint, business_case
+from assess._calibration import (
+    Calibration,
+    Finding,
+    ValidationReport,
+    load_calibration,
+    published_calibration,
+    validate_calibration,
+)
+from assess._catalogue import (
+    TACTIC_GROUPS,
+    ClaimedSaving,
+    Evidence,
+    Rating,
+    Technique,
+    tactics,
+    technique,
+    techniques,
+)
+from assess._errors import CalibrationError
+from assess._framework import (
+    BARRIERS,
+    CHARACTERISTICS,
+    Basis,
+    Characteristics,
+    Level,
+    Organisation,
+)
+from assess._measured import (
+    BeforeAfter,
+    MeasuredThresholds,
+    apply_measurement,
+    disruption_level,
+    energy_reduction_level,
+)
+
+__all__ = [
+    "BARRIERS",
+    "CHARACTERISTICS",
+    "TACTIC_GROUPS",
+    "Advice",
+    "Basis",
+    "BeforeAfter",
+    "BusinessCase",
+    "Calibration",
+    "CalibrationError",
+    "Change",
+    "Characteristics",
+    "ClaimedSaving",
+    "Contribution",
+    "Evidence",
+    "Finding",
+    "Level",
+    "MeasuredThresholds",
+    "Money",
+    "Organisation",
+    "Rating",
+    "SensitivityPoint",
+    "StandaloneContribution",
+    "Technique",
+    "ValidationReport",
+    "Verdict",
+    "advise",
+    "apply_measurement",
+    "business_case",
+    "disruption_level",
+    "energy_reduction_level",
+    "load_calibration",
+    "published_calibration",
+    "tactics",
+    "technique",
+    "techniques",
+    "validate_calibration",
+]
