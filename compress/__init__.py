@@ -1,0 +1,59 @@
+"""compress: pruning, quantisation, distillation and mini-batch dropping as measured jobs.
+
+Each technique is a function over a PyTorch model that returns a new model (the input is never
+modified); the measured variants run it as a job with ``measure``, record the child model in a
+``lineage.ProvenanceGraph`` with its typed edge, and return a :class:`CompressionResult` with
+before/after quality, size, latency and energy per request. torch is imported lazily:
+``import compress`` works without it.
+
+>>> from compress import mlp, prune_structured
+>>> prune_structured(mlp((64, 40, 10)), 0.5)[0].out_features
+20
+"""
+
+from compress._digits import DigitsSplit, digits_split, digits_teacher, mlp
+from compress._distil import check_student, distil, distil_embeddings, distillation_loss
+from compress._errors import MissingExtraError, MissingLayersError, ShapeMismatchError
+from compress._evaluate import accuracy, latency_per_request, predict
+from compress._prune import (
+    prunable_layers,
+    prune_magnitude,
+    prune_structured,
+    shrinkable_pairs,
+    sparsity,
+)
+from compress._quantise import cast, int8_backend, quantise_int8
+from compress._serialise import from_bytes, serialised_size, to_bytes
+from compress._torch import require_torch
+from compress._train import TrainingRun, train_classifier
+
+__all__ = [
+    "DigitsSplit",
+    "MissingExtraError",
+    "MissingLayersError",
+    "ShapeMismatchError",
+    "TrainingRun",
+    "accuracy",
+    "cast",
+    "check_student",
+    "digits_split",
+    "digits_teacher",
+    "distil",
+    "distil_embeddings",
+    "distillation_loss",
+    "from_bytes",
+    "int8_backend",
+    "latency_per_request",
+    "mlp",
+    "predict",
+    "prunable_layers",
+    "prune_magnitude",
+    "prune_structured",
+    "quantise_int8",
+    "require_torch",
+    "serialised_size",
+    "shrinkable_pairs",
+    "sparsity",
+    "to_bytes",
+    "train_classifier",
+]
