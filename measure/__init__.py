@@ -1,0 +1,61 @@
+"""measure: energy probes for GPUs, CPUs and PyTorch work, honest about every figure.
+
+A :class:`Monitor` watches devices (NVIDIA GPUs through NVML, CPU packages and DRAM through
+RAPL, or labelled estimates where nothing can be measured) over named windows and returns
+:class:`Measurement` records whose every figure says how it was obtained (``measured``,
+``sampled``, ``estimated``), with its uncertainty and its idle and dynamic parts;
+``Measurement.to_job`` turns one into a :class:`carbon.Job`.
+
+>>> from measure import FakeNVML, ManualClock, Monitor, PowerTrace
+>>> clock = ManualClock()
+>>> mon = Monitor(nvml=FakeNVML([PowerTrace.constant(300.0)], clock=clock), cpu=None,
+...               memory=None, clock=clock, interval=None)
+>>> mon.begin_window("epoch")
+>>> clock.advance(60.0)
+>>> mon.end_window("epoch").device("gpu:0").energy.to("kJ")
+<Quantity(18.0, 'kilojoule')>
+"""
+
+from measure._clock import Clock, ManualClock, SystemClock
+from measure._errors import (
+    GPULostError,
+    JournalError,
+    MeasureError,
+    NotSupportedError,
+    NVMLBindingError,
+    NVMLUnavailableError,
+    ProbePermissionError,
+    WindowError,
+)
+from measure._estimate import CpuTdp, cpu_tdp_table, lookup_cpu, memory_power_per_gb
+from measure._fake_nvml import FakeNVML, PowerTrace
+from measure._gpu import load_pynvml
+from measure._measurement import DeviceEnergy, Measurement
+from measure._monitor import Monitor, WindowHandle
+from measure._rapl import rapl_probes
+
+__all__ = [
+    "Clock",
+    "CpuTdp",
+    "DeviceEnergy",
+    "FakeNVML",
+    "GPULostError",
+    "JournalError",
+    "ManualClock",
+    "MeasureError",
+    "Measurement",
+    "Monitor",
+    "NVMLBindingError",
+    "NVMLUnavailableError",
+    "NotSupportedError",
+    "PowerTrace",
+    "ProbePermissionError",
+    "SystemClock",
+    "WindowError",
+    "WindowHandle",
+    "cpu_tdp_table",
+    "load_pynvml",
+    "lookup_cpu",
+    "memory_power_per_gb",
+    "rapl_probes",
+]
