@@ -1,11 +1,167 @@
-"""Command-line commands of this group (registered by assess.cli)."""
+"""``modelcarbon datasheet`` and ``modelcarbon report``: datasheets and the portfolio table
+from a ledger."""
 
 from __future__ import annotations
 
-import typer
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
 
-__all__ = ["register"]
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from carbon import InvalidValueError, UnknownKeyError
+
+__all__ = ["FORMATS", "REPORT_FORMATS", "register", "write_datasheet"]
+
+#: Datasheet formats: file suffix by name.
+FORMATS: dict[str, str] = {"html": ".html", "md": ".md", "json": ".json", "hf": ".hf.yaml"}
+REPORT_FORMATS = ("csv", "parquet", "html")
+
+
+def _formats(text: str, allowed: tuple[str, ...], option: str) -> list[str]:
+    chosen = [f.strip().lower() for f in text.split(",") if f.strip()]
+    if "all" in chosen:
+        return list(allowed)
+    bad = [f for f in chosen if f not in allowed]
+    if bad or not chosen:
+        raise UnknownKeyError(option, text, f"a comma-separated list of {', '.join(allowed)} "
+                              "(or all)")
+    return chosen
+
+
+def safe_stem(product: str) -> str:
+    """A file name for a product id (path separators and odd characters replaced)."""
+    keep = "".join(c if c.isalnum() or c in "-_." else "_" for c in product).strip("._")
+    return keep or "product"
+
+
+def write_datasheet(ds: object, out: Path, formats: list[str]) -> list[Path]:
+    """Write one datasheet in each format under ``out``; returns the paths written."""
+    from assess._datasheet_model import Datasheet
+    from assess._render_html import render_html
+    from assess._render_text import render_hf_yaml, render_json, render_markdown
+
+    assert isinstance(ds, Datasheet)
+    renderers: dict[str, Callable[[Datasheet], str]] = {
+        "html": render_html, "md": render_markdown, "json": render_json, "hf": render_hf_yaml}
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt in formats:
+        path = out / f"{safe_stem(ds.identity.id)}{FORMATS[fmt]}"
+        path.write_text(renderers[fmt](ds), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+@contextmanager
+def progress_bar(console: Console, label: str, total: int) -> Iterator[Callable[[str], None]]:
+    """A rich progress bar on stderr; yields ``step(description)``."""
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task(label, total=total)
+
+        def step(what: str) -> None:
+            bar.update(task, advance=1, description=f"{label}: {what}")
+
+        yield step
+
+
+LedgerArg = Annotated[str, typer.Argument(
+    help="The ledger: a SQLite file (e.g. out/ledger.sqlite from `modelcarbon demo`) or a "
+         "database URL (postgresql://user@host/db).", show_default=False)]
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the app (filled in by its issue)."""
+    """Add ``datasheet`` and ``report``."""
+
+    @app.command()
+    def datasheet(
+        ledger: LedgerArg,
+        products: Annotated[list[str] | None, typer.Argument(
+            help="Product ids to write a datasheet for (default: every model in the ledger).",
+            show_default=False)] = None,
+        out: Annotated[Path, typer.Option(help="Folder to write the datasheets to.")] = Path(
+            "out/datasheets"),
+        format: Annotated[str, typer.Option(
+            "--format", "-f",
+            help="Comma-separated formats: html (self-contained page), md (Markdown), json "
+                 "(valid against specs/datasheet.schema.json), hf (Hugging Face model-card "
+                 "YAML), or all.")] = "all",
+        lifetime_requests: Annotated[float | None, typer.Option(
+            help="Expected lifetime requests per model: the EPC is shared as EPC / N. "
+                 "Without it, by the model's deployment lifetime if one is recorded.",
+            min=1.0)] = None,
+        alternative: Annotated[str | None, typer.Option(
+            help="Id of another model in the ledger to compute the break-even against "
+                 "(it needs a measured inference request too).")] = None,
+    ) -> None:
+        """Write a carbon datasheet per model: lineage, EPC by phase and by ancestor,
+        per-request ASC^e, the cost curve, provenance and assumptions of every figure.
+
+        Example: modelcarbon datasheet out/ledger.sqlite distilbert-base-uncased -f html,md
+        """
+        from assess._datasheet_build import alternative_from_graph, build_datasheet
+        from assess._datasheet_ledger import inference_requests, open_ledger
+
+        formats = _formats(format, tuple(FORMATS), "--format")
+        store, graph = open_ledger(ledger)
+        requests = inference_requests(store.jobs())
+        ids = list(products or [p for p in graph.products()
+                                if graph.product(p)["kind"] == "model"])
+        for pid in ids:
+            if pid not in graph:
+                raise UnknownKeyError("product", pid, "a product id in the ledger (try "
+                                      f"one of: {', '.join(graph.products()[:8])})")
+        if not ids:
+            raise InvalidValueError("products", ids, "a ledger with at least one model")
+        alt = None
+        if alternative is not None:
+            if alternative not in graph:
+                raise UnknownKeyError("--alternative", alternative, "a product id in the ledger")
+            alt = alternative_from_graph(graph, alternative, requests.get(alternative))
+        console = Console(stderr=True)
+        written: list[Path] = []
+        with progress_bar(console, "datasheets", len(ids)) as step:
+            for pid in ids:
+                ds = build_datasheet(graph, pid, request=requests.get(pid),
+                                     lifetime_requests=lifetime_requests,
+                                     alternative=None if pid == alternative else alt)
+                written += write_datasheet(ds, out, formats)
+                step(pid)
+        typer.echo(f"wrote {len(written)} file(s) for {len(ids)} product(s) to {out}")
+
+    @app.command()
+    def report(
+        ledger: LedgerArg,
+        out: Annotated[Path, typer.Option(help="Folder to write the report to.")] = Path("out"),
+        requests_per_year: Annotated[float | None, typer.Option(
+            help="Requests per year of every model, for the annual totals (unknown without "
+                 "it).", min=0.0)] = None,
+        lifetime_requests: Annotated[float | None, typer.Option(
+            help="Expected lifetime requests per model (EPC / N per request).",
+            min=1.0)] = None,
+        format: Annotated[str, typer.Option(
+            "--format", "-f", help="Comma-separated: csv, parquet, html, or all.")] = "all",
+    ) -> None:
+        """Write the portfolio report: every model with EPC, per-request ASC^e and annual
+        totals at the given request rate (CSV, Parquet, HTML).
+
+        Example: modelcarbon report out/ledger.sqlite --requests-per-year 1e8
+        """
+        from assess._datasheet_ledger import inference_requests, open_ledger
+        from assess._report import portfolio, write_portfolio
+
+        formats = _formats(format, REPORT_FORMATS, "--format")
+        store, graph = open_ledger(ledger)
+        requests = inference_requests(store.jobs())
+        models = [p for p in graph.products() if graph.product(p)["kind"] == "model"]
+        console = Console(stderr=True)
+        with progress_bar(console, "models", len(models)) as step:
+            df = portfolio(graph, requests=requests, lifetime_requests=lifetime_requests,
+                           requests_per_year=requests_per_year, progress=step)
+        paths = write_portfolio(df, out, formats=formats)
+        typer.echo(f"{len(df)} model(s); wrote " + ", ".join(str(p) for p in paths))
