@@ -57,7 +57,8 @@ class Finding:
     """One problem the validator found.
 
     ``kind`` is one of ``structure``, ``missing``, ``unknown``, ``shape``, ``integer``,
-    ``threshold``, ``monotonicity``, ``reachability``. ``severity`` ``error`` blocks use;
+    ``threshold``, ``monotonicity`` (a cell), ``score_monotonicity`` (the total score of some
+    input drops on a one-level improvement), ``reachability``. ``severity`` ``error`` blocks use;
     ``warning`` is reported only. For a monotonicity finding ``cell`` is the (barrier level,
     characteristic level) of the offending cell and ``compared_to`` the neighbour it falls
     below although it is the better (or less costly) one.
@@ -92,6 +93,11 @@ class ValidationReport:
     @property
     def monotone(self) -> bool:
         return not any(f.kind == "monotonicity" for f in self.findings)
+
+    @property
+    def score_monotone(self) -> bool:
+        """No input's total score drops when one input gets one level better (exact)."""
+        return not any(f.kind == "score_monotonicity" for f in self.findings)
 
     @property
     def usable(self) -> bool:
@@ -207,8 +213,10 @@ def validate_calibration(data: Any) -> ValidationReport:
     ``standalone_weights`` (``final``, ``pre_evaluation``: 3 integers per characteristic).
     Warnings: monotonicity (a better barrier level, i.e. higher, or a less costly
     characteristic level, i.e. lower complexity/effort/disruption or higher energy_reduction,
-    must never lower a cell; every offending adjacent pair is listed), and thresholds that make
-    a verdict unreachable over all 3^8 input combinations.
+    must never lower a cell; every offending adjacent pair is listed); when cells break it,
+    whether the *total* score of some input actually drops on a one-level improvement
+    (``score_monotonicity``, exact over all 3^8 inputs: other cells can compensate, as they
+    do in the published calibration); and thresholds that make a verdict unreachable.
 
     >>> report = validate_calibration(published_calibration().to_mapping())
     >>> report.usable, report.monotone
@@ -259,6 +267,8 @@ def validate_calibration(data: Any) -> ValidationReport:
         _check_standalone(sw, out)
     if len(parsed) == 16 and not any(f.kind == "threshold" for f in out):
         _check_reachability(parsed, data["thresholds"], out)
+    if len(parsed) == 16 and any(f.kind == "monotonicity" and f.barrier for f in out):
+        _check_score_drops(parsed, out)
     return ValidationReport(tuple(out))
 
 
@@ -321,6 +331,41 @@ def _score_range(parsed: Mapping[tuple[str, str], list[list[int]]]) -> tuple[int
             m = np.asarray(parsed[(b, c)], dtype=np.int64)
             total += m[combos[:, i], combos[:, 4 + j]]
     return int(total.min()), int(total.max())
+
+
+def _check_score_drops(parsed: Mapping[tuple[str, str], list[list[int]]],
+                       out: list[Finding]) -> None:
+    """Whether non-monotone cells make the *total* score drop for some input (exact: every
+    one of the 3^8 inputs and each one-level improvement). Reported once per input dimension
+    with the largest drop and an input where it happens."""
+    combos = np.array(list(itertools.product(range(3), repeat=8)), dtype=np.int64)
+    w = {k: np.asarray(v, dtype=np.int64) for k, v in parsed.items()}
+
+    def score(c: np.ndarray) -> np.ndarray:
+        total = np.zeros(len(c), dtype=np.int64)
+        for i, b in enumerate(BARRIERS):
+            for j, ch in enumerate(CHARACTERISTICS):
+                total += w[(b, ch)][c[:, i], c[:, 4 + j]]
+        return total
+
+    base = score(combos)
+    names = (*BARRIERS, *CHARACTERISTICS)
+    for k, name in enumerate(names):
+        step = -1 if name in COST_CHARACTERISTICS else +1
+        ok = (combos[:, k] + step >= 0) & (combos[:, k] + step <= 2)
+        moved = combos[ok].copy()
+        moved[:, k] += step
+        delta = score(moved) - base[ok]
+        if delta.min() < 0:
+            at = int(delta.argmin())
+            src = combos[ok][at]
+            lv = " ".join(f"{n}={_LEVELS[int(src[i])]}" for i, n in enumerate(names))
+            out.append(Finding(
+                "score_monotonicity", "warning",
+                f"the score drops by up to {-int(delta.min())} when {name} gets one level "
+                f"better ({int((delta < 0).sum())} inputs), e.g. from {lv}",
+                name if name in BARRIERS else None,
+                name if name in CHARACTERISTICS else None))
 
 
 def _check_reachability(parsed: Mapping[tuple[str, str], list[list[int]]],
