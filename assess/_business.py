@@ -264,7 +264,11 @@ def business_case(
     begin = _start(start)
     when = None
     if t_star is not None and begin is not None:
-        when = begin + timedelta(seconds=float(t_star.m_as("s")))
+        try:
+            when = begin + timedelta(seconds=float(t_star.m_as("s")))
+        except OverflowError:
+            reasons["break_even_date"] = (f"the break-even lies {t_star.m_as('year'):.3g} "
+                                          "years ahead, beyond the calendar (year 9999)")
     elif t_star is not None:
         reasons["break_even_date"] = "no start date given"
 
