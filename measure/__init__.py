@@ -17,6 +17,7 @@ RAPL, or labelled estimates where nothing can be measured) over named windows an
 """
 
 from measure._clock import Clock, ManualClock, SystemClock
+from measure._codecarbon import read_codecarbon
 from measure._errors import (
     GPULostError,
     JournalError,
@@ -30,9 +31,14 @@ from measure._errors import (
 from measure._estimate import CpuTdp, cpu_tdp_table, lookup_cpu, memory_power_per_gb
 from measure._fake_nvml import FakeNVML, PowerTrace
 from measure._gpu import load_pynvml
+from measure._inference import SweepPoint, inference_sweep, torch_infer
+from measure._journal import Journal
 from measure._measurement import DeviceEnergy, Measurement
 from measure._monitor import Monitor, WindowHandle
 from measure._rapl import rapl_probes
+from measure._replay import ReplayMonitor
+from measure._run import recover, run_command
+from measure._training import TrainingMeter
 
 __all__ = [
     "Clock",
@@ -40,6 +46,7 @@ __all__ = [
     "DeviceEnergy",
     "FakeNVML",
     "GPULostError",
+    "Journal",
     "JournalError",
     "ManualClock",
     "MeasureError",
@@ -50,12 +57,20 @@ __all__ = [
     "NotSupportedError",
     "PowerTrace",
     "ProbePermissionError",
+    "ReplayMonitor",
+    "SweepPoint",
     "SystemClock",
+    "TrainingMeter",
     "WindowError",
     "WindowHandle",
     "cpu_tdp_table",
+    "inference_sweep",
     "load_pynvml",
     "lookup_cpu",
     "memory_power_per_gb",
     "rapl_probes",
+    "read_codecarbon",
+    "recover",
+    "run_command",
+    "torch_infer",
 ]

@@ -1,0 +1,105 @@
+"""Whole processes: run a command, measure it, checkpoint to the journal, return the window.
+
+``run_command(argv, journal_path=..., checkpoint_interval=...)`` opens a window, starts the
+command, writes the open window's energy to the journal every ``checkpoint_interval``
+seconds and, when the command exits, the closed window. If this process is killed, the job is
+found on the next start by :func:`recover` as ``incomplete`` with the energy up to its last
+checkpoint: a crash costs at most one interval (MEASUREMENT.md, recipe 6).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from carbon import InvalidValueError
+from measure._journal import Journal
+from measure._measurement import Measurement
+from measure._monitor import Monitor
+
+__all__ = ["recover", "run_command"]
+
+
+def run_command(argv: Sequence[str], *, journal_path: str | Path,
+                checkpoint_interval: float = 60.0, name: str | None = None,
+                monitor: Monitor | None = None, env: Mapping[str, str] | None = None,
+                cwd: str | Path | None = None,
+                on_checkpoint: Callable[[Measurement], None] | None = None) -> Measurement:
+    """Run ``argv``, measured, journalled; return its :class:`Measurement`.
+
+    ``checkpoint_interval`` [s] between journal checkpoints; ``monitor`` defaults to
+    ``Monitor.auto()`` (closed afterwards). The command's exit code is in
+    ``measurement.meta["exit_code"]`` (negative: killed by that signal); an interrupt
+    (Ctrl-C) is passed on to the command, the window is still closed and journalled, and
+    ``KeyboardInterrupt`` is raised again.
+
+    >>> import sys, tempfile, os
+    >>> m = run_command([sys.executable, "-c", "pass"], checkpoint_interval=1.0,
+    ...                 journal_path=os.path.join(tempfile.mkdtemp(), "j.jsonl"),
+    ...                 monitor=Monitor(gpus=None, cpu="estimate", memory=None))
+    >>> m.meta["exit_code"], m.devices[0].provenance
+    (0, 'estimated')
+    """
+    args = [str(a) for a in argv]
+    if not args:
+        raise InvalidValueError("argv", argv, "a command to run (a non-empty list)")
+    if not checkpoint_interval > 0:
+        raise InvalidValueError("checkpoint_interval", checkpoint_interval, "a period > 0 [s]")
+    own = monitor is None
+    mon = monitor if monitor is not None else Monitor.auto()
+    journal = Journal(journal_path)
+    job_id = uuid.uuid4().hex
+    label = name or " ".join(args)[:120]
+    meta: dict[str, Any] = {"job_id": job_id, "argv": args, "host": socket.gethostname(),
+                            "monitor_pid": os.getpid()}
+    key = f"{label}#run-{job_id}"
+    try:
+        mon._begin(key, label)
+        journal.begin(job_id, label, devices=mon.devices, start=mon.clock.utc_now(), meta=meta)
+        try:
+            proc = subprocess.Popen(args, env=None if env is None else dict(env), cwd=cwd)
+        except OSError:
+            mon._read(key, close=True)
+            journal.append({"type": "recovered", "job": job_id, "error": "did not start"})
+            raise
+        mon.add_own_pid(proc.pid)
+        meta["pid"] = proc.pid
+        interrupted = False
+        while True:
+            try:
+                rc = proc.wait(timeout=checkpoint_interval)
+                break
+            except subprocess.TimeoutExpired:
+                partial = mon._read(key, close=False).with_(meta={**meta, "checkpoint": True})
+                journal.checkpoint(job_id, partial)
+                if on_checkpoint is not None:
+                    on_checkpoint(partial)
+            except KeyboardInterrupt:
+                interrupted = True
+                proc.send_signal(signal.SIGINT)
+                rc = proc.wait()
+                break
+        m = mon._read(key, close=True)
+        notes = list(m.notes)
+        if rc != 0:
+            notes.append(f"the command exited with code {rc}")
+        m = m.with_(notes=tuple(notes), meta={**meta, "exit_code": rc,
+                                              "interrupted": interrupted})
+        journal.end(job_id, m)
+    finally:
+        if own:
+            mon.close()
+    if interrupted:
+        raise KeyboardInterrupt
+    return m
+
+
+def recover(journal_path: str | Path) -> list[Measurement]:
+    """Jobs a crash left open in the journal, as ``incomplete`` measurements (once each)."""
+    return Journal(journal_path).recover()
