@@ -12,9 +12,16 @@ before/after quality, size, latency and energy per request. torch is imported la
 """
 
 from compress._digits import DigitsSplit, digits_split, digits_teacher, mlp
-from compress._distil import check_student, distil, distil_embeddings, distillation_loss
+from compress._distil import (
+    check_student,
+    distil_classifier,
+    distil_embeddings,
+    distillation_loss,
+)
 from compress._errors import MissingExtraError, MissingLayersError, ShapeMismatchError
 from compress._evaluate import accuracy, latency_per_request, predict
+from compress._jobs import Suite, distil, drop_batches, prune, quantise, run_all
+from compress._measured import Compressed, Evaluation, Figures, JobSetting, measure_model
 from compress._prune import (
     prunable_layers,
     prune_magnitude,
@@ -23,15 +30,22 @@ from compress._prune import (
     sparsity,
 )
 from compress._quantise import cast, int8_backend, quantise_int8
+from compress._result import CompressionResult
 from compress._serialise import from_bytes, serialised_size, to_bytes
 from compress._torch import require_torch
 from compress._train import TrainingRun, train_classifier
 
 __all__ = [
+    "Compressed",
+    "CompressionResult",
     "DigitsSplit",
+    "Evaluation",
+    "Figures",
+    "JobSetting",
     "MissingExtraError",
     "MissingLayersError",
     "ShapeMismatchError",
+    "Suite",
     "TrainingRun",
     "accuracy",
     "cast",
@@ -39,18 +53,24 @@ __all__ = [
     "digits_split",
     "digits_teacher",
     "distil",
+    "distil_classifier",
     "distil_embeddings",
     "distillation_loss",
+    "drop_batches",
     "from_bytes",
     "int8_backend",
     "latency_per_request",
+    "measure_model",
     "mlp",
     "predict",
     "prunable_layers",
+    "prune",
     "prune_magnitude",
     "prune_structured",
+    "quantise",
     "quantise_int8",
     "require_torch",
+    "run_all",
     "serialised_size",
     "shrinkable_pairs",
     "sparsity",

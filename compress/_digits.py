@@ -75,7 +75,7 @@ def mlp(sizes: tuple[int, ...], *, seed: int = 0) -> torch.nn.Sequential:
       (2): Linear(in_features=32, out_features=10, bias=True)
     )
     """
-    torch = require_torch()
+    th = require_torch()
     for i, s in enumerate(sizes):
         count(s, f"sizes[{i}]", "a layer width")
     if len(sizes) < 2:
@@ -85,10 +85,10 @@ def mlp(sizes: tuple[int, ...], *, seed: int = 0) -> torch.nn.Sequential:
     layers: list[Any] = []
     with seeded(seed):
         for i, (a, b) in enumerate(itertools.pairwise(sizes)):
-            layers.append(torch.nn.Linear(a, b))
+            layers.append(th.nn.Linear(a, b))
             if i < len(sizes) - 2:
-                layers.append(torch.nn.ReLU())
-    return cast("torch.nn.Sequential", torch.nn.Sequential(*layers))
+                layers.append(th.nn.ReLU())
+    return cast("torch.nn.Sequential", th.nn.Sequential(*layers))
 
 
 def digits_teacher(

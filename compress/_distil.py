@@ -38,7 +38,7 @@ from compress._train import TrainingRun, fit
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["check_student", "distil", "distil_embeddings", "distillation_loss"]
+__all__ = ["check_student", "distil_classifier", "distil_embeddings", "distillation_loss"]
 
 
 def _index(inputs: Inputs, idx: torch.Tensor) -> Inputs:
@@ -98,7 +98,7 @@ def distillation_loss(
     return alpha * soft + (1.0 - alpha) * hard  # type: ignore[no-any-return]
 
 
-def distil(
+def distil_classifier(
     teacher: torch.nn.Module,
     student: torch.nn.Module,
     x: torch.Tensor,
@@ -123,7 +123,7 @@ def distil(
     >>> from compress import digits_split, mlp
     >>> s = digits_split(0)
     >>> teacher = mlp((64, 10))
-    >>> run = distil(teacher, mlp((64, 8, 10)), s.x_train, s.y_train, epochs=1)
+    >>> run = distil_classifier(teacher, mlp((64, 8, 10)), s.x_train, s.y_train, epochs=1)
     >>> run.model(s.x_test[:2]).shape
     torch.Size([2, 10])
     """

@@ -1,0 +1,348 @@
+"""Each technique as a measured job that extends the lineage (issue 5, steps 2 and 3).
+
+A top-level function per technique (:func:`prune`, :func:`quantise`, :func:`distil_job`,
+:func:`drop_batches`) does four things:
+
+1. runs the technique inside a ``measure.Monitor`` window; the window becomes a
+   ``carbon.Job`` (``Measurement.to_job``) charged to the ``system`` it ran on;
+2. records the new model in a ``lineage.ProvenanceGraph``: a model node, a typed edge from
+   its parent (``pruned_from``, ``quantised_from``, ``distilled_from``; ``trained_on`` the
+   dataset for a training run) with the caller's ``share``/``policy`` (lineage's default
+   policy when neither is given), and the job in phase ``compression``, ``distillation`` or
+   ``training``;
+3. measures parent and child the same way on held-out data (:class:`Evaluation`): the metric,
+   the serialised size, latency per request at a batch size, and energy per request from a
+   measured inference run of at least ``min_seconds`` (energy of the window / requests served);
+4. returns a :class:`Compressed`: the child model, its :class:`CompressionResult` and its job.
+
+Energy figures carry the monitor's labels: on a machine without NVML or RAPL the monitor's
+CPU estimate, labelled ``estimated``, covers the whole host (other processes included).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from carbon import (
+    InvalidValueError,
+    Job,
+    Provenance,
+    System,
+    UnknownKeyError,
+    asc_e,
+    magnitude,
+    quantity,
+)
+from compress._checks import count, positive_number
+from compress._evaluate import (
+    Inputs,
+    accuracy,
+    latency_per_request,
+    n_requests,
+    predict,
+    run_batch,
+    take,
+)
+from compress._result import CompressionResult
+from compress._serialise import serialised_size
+from compress._torch import require_torch
+from compress._train import TrainingRun
+
+if TYPE_CHECKING:
+    import torch
+
+    from lineage import ProvenanceGraph
+    from measure import Measurement, Monitor
+
+__all__ = [
+    "Compressed", "Evaluation", "Figures", "JobSetting", "energy_of", "measure_model",
+    "measured_call",
+    "run_technique",
+]
+
+Charge = Literal["dynamic", "total"]
+_ORDER = ["measured", "sampled", "estimated", "reported"]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """How a model is judged: held-out requests, a metric, and the run conditions.
+
+    ``inputs``: held-out requests (a tensor, or a mapping of tensors such as token ids);
+    ``metric(model) -> float``; ``batch_size``: requests per forward pass for latency and
+    energy; ``min_seconds`` [s]: the measured inference run repeats the inputs until at least
+    this long (a CPU estimate needs several scheduler ticks); ``repeats``: timed batches.
+    """
+
+    inputs: Inputs
+    metric: Callable[[Any], float]
+    metric_name: str
+    batch_size: int = 64
+    min_seconds: float = 1.0
+    repeats: int = 30
+
+    def __post_init__(self) -> None:
+        count(self.batch_size, "batch_size", "requests per batch")
+        count(self.repeats, "repeats", "timed batches")
+        positive_number(self.min_seconds, "min_seconds", "length of the measured inference run")
+        if n_requests(self.inputs) < self.batch_size:
+            raise InvalidValueError("inputs", n_requests(self.inputs),
+                                    f"at least batch_size={self.batch_size} held-out requests")
+
+    @classmethod
+    def classification(cls, x: torch.Tensor, y: torch.Tensor, **kw: Any) -> Evaluation:
+        """Held-out accuracy on ``(x, y)`` (``metric_name="accuracy"``)."""
+        return cls(inputs=x, metric=lambda m: accuracy(m, x, y), metric_name="accuracy", **kw)
+
+    @classmethod
+    def embedding_agreement(cls, inputs: Inputs, reference: torch.Tensor,
+                            **kw: Any) -> Evaluation:
+        """Mean cosine similarity of a model's embeddings to ``reference`` (the teacher's)."""
+        th = require_torch()
+
+        def cosine(m: Any) -> float:
+            out = predict(m, inputs, batch_size=64)
+            return float(th.nn.functional.cosine_similarity(out, reference, dim=1).mean())
+
+        return cls(inputs=inputs, metric=cosine, metric_name="cosine_to_teacher", **kw)
+
+
+@dataclass(frozen=True)
+class JobSetting:
+    """Where jobs run and how they are measured: a monitor, the system it charges, the charge.
+
+    ``charge="dynamic"`` books energy above idle (measure's default), ``"total"`` the whole
+    draw. ``system`` carries the facility (PUE, electricity) and embodied carbon.
+    """
+
+    monitor: Monitor
+    system: System
+    charge: Charge = "dynamic"
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One model's measured figures under an :class:`Evaluation`."""
+
+    metric: float
+    size: int
+    latency: Any
+    requests: int
+    energy_per_request: Any
+    uncertainty_per_request: Any | None
+    provenance: Provenance
+    carbon_per_request: Any
+    job: Job
+
+
+@dataclass(frozen=True)
+class Compressed:
+    """What a measured technique returns: the child model, its record, and its job."""
+
+    model: torch.nn.Module
+    result: CompressionResult
+    job: Job
+    training: TrainingRun | None = None
+    before: Figures | None = None
+    after: Figures | None = None
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _weakest(job: Job) -> Provenance:
+    return Provenance(max((str(u.provenance) for u in job.energy), key=_ORDER.index))
+
+
+def _uncertainty(job: Job) -> Any | None:
+    us = [u.uncertainty for u in job.energy]
+    if any(u is None for u in us):
+        return None
+    return quantity(sum(u.magnitude for u in us if u is not None), "kWh")
+
+
+def _job_from(m: Measurement, name: str, setting: JobSetting, **kw: Any) -> Job:
+    return m.to_job(name, setting.system, charge=setting.charge, **kw)
+
+
+def measured_call(
+    make: Callable[[], tuple[Any, TrainingRun | None]],
+    name: str,
+    setting: JobSetting,
+    *,
+    min_seconds: float = 0.5,
+    meta: Mapping[str, Any] | None = None,
+) -> tuple[Job, Any, TrainingRun | None]:
+    """Run ``make()`` in a monitor window and return (job of one run, model, training run).
+
+    A job shorter than ``min_seconds`` (pruning a small model takes milliseconds, shorter
+    than the CPU accounting tick an estimate needs) is repeated ``k`` times in the same
+    window until the window lasts ``min_seconds``; ``make`` is deterministic, so every run
+    gives the same model, and the job of one run is the window's energy, uncertainty and
+    duration divided by ``k`` (``job.meta["repeats"] = k``).
+    """
+    positive_number(min_seconds, "min_seconds", "shortest measured window for a job")
+    k = 0
+    with setting.monitor.window(f"job:{name}") as w:
+        t0 = time.perf_counter_ns()
+        while True:
+            model, run = make()
+            k += 1
+            if (time.perf_counter_ns() - t0) * 1e-9 >= min_seconds:
+                break
+    assert w.measurement is not None
+    job = _job_from(w.measurement, name, setting, meta={**(meta or {}), "repeats": k})
+    return (job if k == 1 else _per_run(job, k)), model, run
+
+
+def _per_run(job: Job, k: int) -> Job:
+    """The job of one of ``k`` identical runs measured together: energies and time / k."""
+    from datetime import timedelta
+
+    from carbon import EnergyUse
+
+    uses = [EnergyUse(system=u.system, energy=u.energy / k, provenance=u.provenance,
+                      uncertainty=None if u.uncertainty is None else u.uncertainty / k,
+                      source=f"{u.source}; one of {k} identical runs measured together",
+                      fraction=u.fraction,
+                      duration=None if u.duration is None else u.duration / k)
+            for u in job.energy]
+    assert job.duration is not None and job.start is not None
+    seconds = job.duration.magnitude / k
+    return Job(name=job.name, energy=uses, start=job.start,
+               end=job.start + timedelta(seconds=seconds), duration=quantity(seconds, "s"),
+               platform=job.platform, products=job.products, retraining=job.retraining,
+               meta=job.meta)
+
+
+def measure_model(model: torch.nn.Module, evaluation: Evaluation, setting: JobSetting, *,
+                  name: str = "model") -> Figures:
+    """Metric, size, latency and energy per request of ``model`` (one measured inference run).
+
+    Energy per request = charged energy of the window / requests served in it; carbon per
+    request = ASC of that run (operational with PUE, plus embodied share) / requests.
+    """
+    th = require_torch()
+    metric = float(evaluation.metric(model))
+    size = serialised_size(model)
+    latency = latency_per_request(model, evaluation.inputs, batch_size=evaluation.batch_size,
+                                  repeats=evaluation.repeats)
+    model.eval()
+    n_in = n_requests(evaluation.inputs)
+    bs = evaluation.batch_size
+    starts = list(range(0, n_in - bs + 1, bs))
+    batches = [take(evaluation.inputs, i, i + bs) for i in starts]
+    served = 0
+    with th.inference_mode(), setting.monitor.window(f"inference:{name}") as w:
+        t0 = time.perf_counter_ns()
+        while True:
+            for b in batches:
+                run_batch(model, b)
+                served += bs
+            if (time.perf_counter_ns() - t0) * 1e-9 >= evaluation.min_seconds:
+                break
+    assert w.measurement is not None
+    job = _job_from(w.measurement, f"inference {name} x{served}", setting,
+                    meta={"requests": served, "batch_size": bs})
+    energy = job.energy
+    total_kwh = sum(u.energy.magnitude for u in energy)
+    unc = _uncertainty(job)
+    return Figures(
+        metric=metric, size=size, latency=latency, requests=served,
+        energy_per_request=quantity(total_kwh / served, "kWh"),
+        uncertainty_per_request=None if unc is None else unc / served,
+        provenance=_weakest(job),
+        carbon_per_request=quantity(asc_e(job).asc_g / served, "gCO2e"),
+        job=job,
+    )
+
+
+def run_technique(
+    technique: str,
+    make: Callable[[], tuple[torch.nn.Module, TrainingRun | None]],
+    parent_model: torch.nn.Module,
+    *,
+    graph: ProvenanceGraph,
+    parent: str,
+    child: str,
+    edge: str | None,
+    phase: str,
+    evaluation: Evaluation,
+    setting: JobSetting,
+    share: Any = None,
+    policy: str | None = None,
+    before: Figures | None = None,
+    child_name: str | None = None,
+    notes: tuple[str, ...] = (),
+    baseline_job_energy: Any = None,
+    extra_edges: tuple[tuple[str, str], ...] = (),
+    min_job_seconds: float = 0.5,
+) -> Compressed:
+    """Run ``make()`` as a measured job and record its child in ``graph`` (see module doc).
+
+    ``parent`` must already be a product of ``graph``; ``child`` must not (a technique makes
+    a new product). ``edge``: the kind of the edge ``parent -> child`` (None: the parent is
+    only the comparison, e.g. the model trained without mini-batch dropping).
+    ``extra_edges``: more ``(product_id, kind)`` edges of the child with lineage's default
+    policy, e.g. the dataset a student was trained on. A job shorter than
+    ``min_job_seconds`` is repeated (see :func:`measured_call`).
+    """
+    for pid, what in ((parent, "parent"), *((o, "extra_edges") for o, _ in extra_edges)):
+        if pid not in graph:
+            raise UnknownKeyError(what, pid, "a product already in the graph "
+                                  "(graph.add_model / add_dataset first)")
+    if child in graph:
+        raise InvalidValueError("child", child, "a new product id (this one is in the graph)")
+    before = before or measure_model(parent_model, evaluation, setting, name=parent)
+    job, model, run = measured_call(make, f"{technique}: {parent} -> {child}", setting,
+                                    min_seconds=min_job_seconds,
+                                    meta={"technique": technique, "parent": parent,
+                                          "child": child})
+    graph.add_model(child, name=child_name or child,
+                    source=f"compress.{technique} of {parent}")
+    if edge is not None:
+        graph.derive(child, parent, edge, share=share, policy=policy)
+    for other, kind in extra_edges:
+        graph.derive(child, other, kind)
+    graph.add_job(child, job, phase=phase)
+    after = measure_model(model, evaluation, setting, name=child)
+    job_kwh = sum(u.energy.magnitude for u in job.energy)
+    unc = before.uncertainty_per_request
+    if unc is not None and after.uncertainty_per_request is not None:
+        unc = max(unc, after.uncertainty_per_request)
+    else:
+        unc = None
+    prov = max((before.provenance, after.provenance), key=lambda p: _ORDER.index(str(p)))
+    result = CompressionResult(
+        technique=technique, parent=parent, child=child, metric_name=evaluation.metric_name,
+        metric_before=before.metric, metric_after=after.metric,
+        size_before=before.size, size_after=after.size,
+        latency_before=before.latency, latency_after=after.latency,
+        batch_size=evaluation.batch_size,
+        energy_per_request_before=before.energy_per_request,
+        energy_per_request_after=after.energy_per_request,
+        energy_provenance=prov, energy_uncertainty=unc,
+        carbon_per_request_before=before.carbon_per_request,
+        carbon_per_request_after=after.carbon_per_request,
+        job_energy=quantity(job_kwh, "kWh"), job_carbon=asc_e(job).asc_e,
+        job_provenance=_weakest(job), job_uncertainty=_uncertainty(job),
+        baseline_job_energy=baseline_job_energy,
+        notes=(*notes, *_monitor_notes(job)),
+    )
+    return Compressed(model, result, job, run, before, after)
+
+
+def _monitor_notes(job: Job) -> tuple[str, ...]:
+    m = job.meta.get("measurement", {})
+    out = []
+    for d in m.get("devices", []):
+        if d.get("method") == "tdp-estimate":
+            out.append("CPU energy estimated from TDP x whole-host utilisation: other "
+                       "processes on the host are included")
+    return tuple(dict.fromkeys(out))
+
+
+def energy_of(job: Job) -> Any:
+    """Total energy [kWh] of a job's EnergyUse rows."""
+    return quantity(sum(magnitude(u.energy, "kWh", "energy") for u in job.energy), "kWh")
