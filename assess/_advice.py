@@ -30,7 +30,6 @@ from typing import Any, Literal
 
 import numpy as np
 
-from carbon import UnknownKeyError
 from assess._calibration import Calibration, published_calibration
 from assess._framework import (
     BARRIERS,
@@ -41,6 +40,7 @@ from assess._framework import (
     better_level,
     worse_level,
 )
+from carbon import UnknownKeyError
 
 __all__ = ["Advice", "Change", "Contribution", "StandaloneContribution", "Verdict", "advise"]
 
@@ -203,9 +203,10 @@ class Advice:
                 continue
             step_up = better_level if up else worse_level
             reach = [r]
-            lv: Level | None = _LEVELS[r]
-            while (lv := step_up(name, lv)) is not None:
-                reach.append(lv.rank)
+            nxt = step_up(name, _LEVELS[r])
+            while nxt is not None:
+                reach.append(nxt.rank)
+                nxt = step_up(name, nxt)
             options.append(reach)
         best: tuple[int, int, tuple[int, ...]] | None = None
         for combo in itertools.product(*options):

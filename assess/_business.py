@@ -38,9 +38,9 @@ from typing import Any
 
 import pandas as pd
 
-from carbon import InvalidValueError, Job, Q_, asc_e, intensity_of, magnitude, quantity
-from carbon._checks import at_least, positive
 from assess._measured import BeforeAfter
+from carbon import Q_, InvalidValueError, Job, asc_e, intensity_of, magnitude, quantity
+from carbon._checks import at_least, positive
 
 __all__ = ["BusinessCase", "Money", "SensitivityPoint", "business_case"]
 
@@ -254,7 +254,7 @@ def business_case(
             return None
         if saving <= 0:
             reasons[what] = (f"the technique saves nothing per {m.unit_of_work} "
-                             f"({'%.3g' % d_kwh} kWh less), so it never breaks even")
+                             f"({d_kwh:.3g} kWh less), so it never breaks even")
             return None
         return once / saving
 

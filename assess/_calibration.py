@@ -31,9 +31,9 @@ from typing import Any, Literal
 import numpy as np
 import yaml
 
-from carbon import DataError, UnknownKeyError
 from assess._errors import CalibrationError
 from assess._framework import BARRIERS, CHARACTERISTICS, COST_CHARACTERISTICS, Level
+from carbon import DataError, UnknownKeyError
 
 __all__ = [
     "Calibration",
@@ -226,8 +226,9 @@ def validate_calibration(data: Any) -> ValidationReport:
     """
     out: list[Finding] = []
     if not isinstance(data, Mapping):
-        return ValidationReport((Finding("structure", "error",
-                                         f"a calibration is a mapping, got {type(data).__name__}"),))
+        got = type(data).__name__
+        return ValidationReport(
+            (Finding("structure", "error", f"a calibration is a mapping, got {got}"),))
     for k in sorted(set(map(str, data)) - _TOP_KEYS):
         out.append(Finding("unknown", "error",
                            f"unknown top-level key {k!r} (expected {sorted(_TOP_KEYS)})"))

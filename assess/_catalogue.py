@@ -25,9 +25,9 @@ from typing import Any, Literal, Self
 import yaml
 from pydantic import Field, model_validator
 
-from carbon import InvalidValueError, Record, UnknownKeyError
 from assess._framework import CHARACTERISTICS, Characteristics
 from assess._measured import BeforeAfter, MeasuredThresholds, apply_measurement
+from carbon import InvalidValueError, Record, UnknownKeyError
 
 __all__ = [
     "TACTIC_GROUPS",

@@ -13,8 +13,12 @@ from rich.table import Table
 from assess._advice import Contribution
 from assess._calibration import load_calibration, published_calibration
 from assess._framework import CHARACTERISTICS
-from assess._framework_files import Assessment, assess_techniques, load_organisation, \
-    load_techniques
+from assess._framework_files import (
+    Assessment,
+    assess_techniques,
+    load_organisation,
+    load_techniques,
+)
 
 __all__ = ["register"]
 
@@ -41,7 +45,7 @@ def _break_even(a: Assessment) -> str:
     b = a.business
     if b is None:
         return "-"
-    if b.break_even_requests is None:
+    if b.break_even_requests is None or b.break_even_time is None:
         return "never" if b.one_time_carbon is not None else "unknown"
     return f"{b.break_even_requests:.3g} req, {b.break_even_time.m_as('day'):.3g} d"
 

@@ -67,7 +67,7 @@ class Level(StrEnum):
         >>> Level.of("X", "effort")
         Traceback (most recent call last):
         ...
-        carbon._errors.InvalidValueError: effort='X' is invalid: expected one of 'L', 'M', 'H' (low, medium, high)
+        carbon._errors.InvalidValueError: effort='X' is invalid: expected one of 'L', 'M', 'H' ...
         """
         if isinstance(value, Level):
             return value
@@ -123,7 +123,7 @@ class Organisation(Record):
     >>> Organisation(perceived_benefits="M", environmental_awareness="M", information="L")
     Traceback (most recent call last):
     ...
-    carbon._errors.InvalidValueError: Organisation.resources=... is invalid: expected a value (this field is required; nothing defaults to zero)
+    carbon._errors.InvalidValueError: Organisation.resources=... is invalid: expected a value ...
     """
 
     perceived_benefits: Level

@@ -19,13 +19,13 @@ from typing import Any, Literal
 
 import yaml
 
-from carbon import DataError, InvalidValueError, UnknownKeyError
 from assess._advice import Advice, advise
 from assess._business import BusinessCase, business_case
 from assess._calibration import Calibration, load_calibration, published_calibration
 from assess._catalogue import Technique, _slug, technique
 from assess._framework import Characteristics, Organisation
 from assess._measured import BeforeAfter, MeasuredThresholds
+from carbon import DataError, InvalidValueError, UnknownKeyError
 
 __all__ = [
     "Assessment",

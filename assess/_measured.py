@@ -43,8 +43,8 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, model_validator
 
-from carbon import Carbon, Energy, InvalidValueError, Provenance, Record, Time
 from assess._framework import Basis, Characteristics, Level
+from carbon import Carbon, Energy, InvalidValueError, Provenance, Record, Time
 
 __all__ = [
     "BeforeAfter",

@@ -52,7 +52,7 @@ def test_four_techniques_with_claimed_savings() -> None:
 
 
 def test_thirty_tactics_in_six_groups() -> None:
-    assert TACTIC_GROUPS == tuple(GOLDEN_TACTICS)
+    assert tuple(GOLDEN_TACTICS) == TACTIC_GROUPS
     for group, names in GOLDEN_TACTICS.items():
         assert [t.name for t in tactics(group)] == names.split("; ")
     assert len(tactics()) == 30 and len({t.id for t in tactics()}) == 30
