@@ -42,6 +42,13 @@ from assess._framework import (
     Level,
     Organisation,
 )
+from assess._framework_files import (
+    Assessment,
+    OrganisationFile,
+    assess_techniques,
+    load_organisation,
+    load_techniques,
+)
 from assess._measured import (
     BeforeAfter,
     MeasuredThresholds,
@@ -55,6 +62,7 @@ __all__ = [
     "CHARACTERISTICS",
     "TACTIC_GROUPS",
     "Advice",
+    "Assessment",
     "Basis",
     "BeforeAfter",
     "BusinessCase",
@@ -70,6 +78,7 @@ __all__ = [
     "MeasuredThresholds",
     "Money",
     "Organisation",
+    "OrganisationFile",
     "Rating",
     "SensitivityPoint",
     "StandaloneContribution",
@@ -78,10 +87,13 @@ __all__ = [
     "Verdict",
     "advise",
     "apply_measurement",
+    "assess_techniques",
     "business_case",
     "disruption_level",
     "energy_reduction_level",
     "load_calibration",
+    "load_organisation",
+    "load_techniques",
     "published_calibration",
     "tactics",
     "technique",

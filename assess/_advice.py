@@ -108,8 +108,7 @@ class Change:
 
 def _weights(cal: Calibration) -> np.ndarray:
     """W[i, j, r, c]: barrier i, characteristic j, barrier rank r, characteristic rank c."""
-    return np.array([[cal.matrix(b, c) for c in CHARACTERISTICS] for b in BARRIERS],
-                    dtype=np.int64)
+    return cal.weight_array
 
 
 def _standalone_weights(cal: Calibration, standalone: str | None) -> np.ndarray:

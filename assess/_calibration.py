@@ -463,6 +463,15 @@ class Calibration:
         return "neutral"
 
     @cached_property
+    def weight_array(self) -> np.ndarray:
+        """All weights as one int64 array ``W[barrier, characteristic, b rank, c rank]`` in
+        the order of ``BARRIERS`` and ``CHARACTERISTICS`` (read-only, computed once)."""
+        w = np.array([[self.matrices[(b, c)] for c in CHARACTERISTICS] for b in BARRIERS],
+                     dtype=np.int64)
+        w.setflags(write=False)
+        return w
+
+    @cached_property
     def score_range(self) -> tuple[int, int]:
         """The lowest and highest score any input can reach (exact, 3^8 combinations)."""
         return _score_range({k: [list(r) for r in m] for k, m in self.matrices.items()})
