@@ -75,10 +75,25 @@ LedgerArg = Annotated[str, typer.Argument(
          "database URL (postgresql://user@host/db).", show_default=False)]
 
 
+_DATASHEET_HELP = "\n\n".join([
+    "Write a carbon datasheet per model (HTML, Markdown, JSON, Hugging Face YAML).",
+    "Each datasheet shows the lineage, the EPC by phase and by ancestor, the per-request "
+    "ASC^e beside the inference-only figure, the cost curve, and the provenance, source and "
+    "uncertainty of every figure with the assumptions behind it.",
+    "Example: modelcarbon datasheet out/ledger.sqlite digits-mlp -f html,md --out out/sheets",
+])
+_REPORT_HELP = "\n\n".join([
+    "Write the portfolio report of a ledger (CSV, Parquet, HTML).",
+    "One row per model: EPC, per-request ASC^e, the inference-only figure, and annual totals "
+    "at the given request rate (unknown, never zero, without one).",
+    "Example: modelcarbon report out/ledger.sqlite --requests-per-year 1e8 --out out",
+])
+
+
 def register(app: typer.Typer) -> None:
     """Add ``datasheet`` and ``report``."""
 
-    @app.command()
+    @app.command(help=_DATASHEET_HELP)
     def datasheet(
         ledger: LedgerArg,
         products: Annotated[list[str] | None, typer.Argument(
@@ -99,11 +114,7 @@ def register(app: typer.Typer) -> None:
             help="Id of another model in the ledger to compute the break-even against "
                  "(it needs a measured inference request too).")] = None,
     ) -> None:
-        """Write a carbon datasheet per model: lineage, EPC by phase and by ancestor,
-        per-request ASC^e, the cost curve, provenance and assumptions of every figure.
-
-        Example: modelcarbon datasheet out/ledger.sqlite distilbert-base-uncased -f html,md
-        """
+        """Write a carbon datasheet per model (HTML, Markdown, JSON, Hugging Face YAML)."""
         from assess._datasheet_build import alternative_from_graph, build_datasheet
         from assess._datasheet_ledger import inference_requests, open_ledger
 
@@ -134,7 +145,7 @@ def register(app: typer.Typer) -> None:
                 step(pid)
         typer.echo(f"wrote {len(written)} file(s) for {len(ids)} product(s) to {out}")
 
-    @app.command()
+    @app.command(help=_REPORT_HELP)
     def report(
         ledger: LedgerArg,
         out: Annotated[Path, typer.Option(help="Folder to write the report to.")] = Path("out"),
@@ -147,11 +158,7 @@ def register(app: typer.Typer) -> None:
         format: Annotated[str, typer.Option(
             "--format", "-f", help="Comma-separated: csv, parquet, html, or all.")] = "all",
     ) -> None:
-        """Write the portfolio report: every model with EPC, per-request ASC^e and annual
-        totals at the given request rate (CSV, Parquet, HTML).
-
-        Example: modelcarbon report out/ledger.sqlite --requests-per-year 1e8
-        """
+        """Write the portfolio report of a ledger (CSV, Parquet, HTML)."""
         from assess._datasheet_ledger import inference_requests, open_ledger
         from assess._report import portfolio, write_portfolio
 

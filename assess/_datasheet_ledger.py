@@ -30,13 +30,13 @@ def open_ledger(location: str) -> tuple[Any, Any]:
 
     A path that does not exist is an error (a ledger is never created by reading it).
     """
-    from lineage import Ledger
-
     is_url = "://" in location
     if not is_url and not Path(location).is_file():
         raise DataError("ledger", location, "an existing ledger file (SQLite) or a database "
                         "URL such as postgresql://...; `modelcarbon demo` writes one to "
                         "out/ledger.sqlite")
+    from lineage import Ledger
+
     try:
         ledger = Ledger(location)
         graph = ledger.load()

@@ -104,13 +104,14 @@ def _chart(svg: str | None) -> str:
     return "" if svg is None else f'<div class="chart">{svg}</div>'
 
 
-def page(title: str, body: str, *, header: str = "") -> str:
+def page(title: str, body: str, *, header: str = "", wide: bool = False) -> str:
     """A complete HTML document with the shared stylesheet (no external assets)."""
+    main = '<main style="max-width:1600px">' if wide else "<main>"
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
             "<link rel=\"icon\" href=\"data:,\">"
             f"<title>{e(title)}</title><style>{PAGE_CSS}</style></head><body>"
-            f"{header}<main>{body}</main></body></html>\n")
+            f"{header}{main}{body}</main></body></html>\n")
 
 
 def render_html(ds: Datasheet) -> str:

@@ -161,6 +161,7 @@ def render_portfolio_html(df: pd.DataFrame, *, title: str = "Model carbon portfo
     """The portfolio table as a self-contained HTML page, with totals."""
     cols = [c for c in df.columns if c != "product"]
     head = "".join(f"<th>{e(c)}</th>" for c in cols)
+    body_style = "font-size:12.5px"
     body = "".join("<tr>" + "".join(_cell(c, row[c]) for c in cols) + "</tr>"
                    for _, row in df.iterrows())
     annual = df["annual ASC^e [kgCO2e]"].dropna()
@@ -174,9 +175,11 @@ def render_portfolio_html(df: pd.DataFrame, *, title: str = "Model carbon portfo
               f"<h1>{e(title)}</h1></header>")
     note = str(quantity(1, "year").to("day"))
     return page(title, f"<section style=\"margin-top:18px\">{summary}<div class=\"chart\">"
-                f"<table><tr>{head}</tr>{body}</table></div><p><small>A year is {e(note)}; "
+                f"<table style=\"{body_style}\"><tr>{head}</tr>{body}</table></div>"
+                f"<p><small>A year is {e(note)}; "
                 "annual operational = requests per year × inference-only ASC^e; annual ASC^e = "
-                "requests per year × per-request ASC^e.</small></p></section>", header=header)
+                "requests per year × per-request ASC^e.</small></p></section>", header=header,
+                wide=True)
 
 
 def write_portfolio(df: pd.DataFrame, out: Path, *,
