@@ -1,0 +1,522 @@
+"""Request-log accounting at fleet scale: ASC^e per request on pandas and on Dask alike.
+
+One implementation, :func:`request_carbon`, a function of one pandas frame of requests (the
+schema is section 3 of ``specs/hourly_schema.md``): it looks up each request's device and model
+in small tables (:class:`RequestTables`, broadcast once to every worker), joins the hourly
+grid intensity of its region and window (:mod:`assess._hourly`), and hands the columns to
+:func:`carbon.asc_e_frame`, the vectorised ASC^e path (units in column names). The aggregates
+are one more function of a pandas frame, :func:`partial_sums`, summed again by
+:func:`summarise`. :func:`account_requests` runs the pair on a pandas frame directly, or on a
+Dask DataFrame (read from Parquet partitioned by day) with ``map_partitions``: the same two
+functions per partition; only the small per-(model, day, region) sums leave the workers.
+
+ASC^e of request j on model m (METRICS.md):
+
+    ASC^e(j) = E_j * PUE_d * CI(region, [start, end)) + EC_d * t_j / LT_d * u_j
+               + EPC(m) * t_j / (LT_m * n_par(m))            (share by time)
+          or   + EPC(m) / N_lifetime(m)                      (share by expected requests)
+
+EPC(m) and LT_m come from the lineage ledger, once per model (:func:`model_table_from_ledger`),
+never recomputed per row. Dask is imported lazily: pandas users need not install it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import re
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from assess._hourly import HOUR_NS, Fallback, HourlyGrid, utc_ns
+from carbon import (
+    Q_,
+    ConstantIntensity,
+    DataError,
+    InvalidValueError,
+    SourceMix,
+    System,
+    UnitMismatchError,
+    UnknownKeyError,
+    asc_e_frame,
+    magnitude,
+)
+
+__all__ = [
+    "PART_COLUMNS",
+    "RequestReport",
+    "RequestTables",
+    "account_requests",
+    "device_table",
+    "model_table",
+    "partial_sums",
+    "request_carbon",
+    "summarise",
+]
+
+DAY_NS = 24 * HOUR_NS
+_HEAD = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[(.+)\])?\s*$")
+#: The parts :func:`request_carbon` adds to each request [gCO2e] (named as carbon.asc_e_frame does).
+PART_COLUMNS = ("operational [gCO2e]", "overhead [gCO2e]", "embodied [gCO2e]",
+                "platform [gCO2e]", "products [gCO2e]", "retraining [gCO2e]", "jsc [gCO2e]",
+                "asc [gCO2e]", "jsc_e [gCO2e]", "asc_e [gCO2e]")
+#: What :func:`partial_sums` adds up per (model, day, region).
+SUM_COLUMNS = ("requests", "fallback_requests", "estimated_requests", "energy [kWh]",
+               "duration [s]", *PART_COLUMNS)
+KEYS = ("model", "day", "region")
+
+
+# ------------------------------------------------------------------ the small tables
+def device_table(systems: Mapping[str, System], *,
+                 power: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """The devices table from :class:`carbon.System` records, keyed by the log's device names.
+
+    Columns: ``pue``, ``embodied [gCO2e]``, ``lifetime [s]``, ``intensity [gCO2e/kWh]`` (the
+    facility's constant mix, used only when no hourly grid is given; NaN for an hourly mix)
+    and ``power [W]`` (the draw used to estimate energy when the log has none; NaN where not
+    given: such a device needs logged energy).
+
+    >>> from carbon import Facility
+    >>> dc = Facility(name="dc", pue=1.1, mix="300 gCO2e/kWh")
+    >>> t = device_table({"h100": System(name="H100 card", embodied="1.5 tCO2e",
+    ...                                  lifetime="4 year", facility=dc)}, power={"h100": "700 W"})
+    >>> t.loc["h100", ["pue", "embodied [gCO2e]", "power [W]"]].tolist()
+    [1.1, 1500000.0, 700.0]
+    """
+    rows = {}
+    for name, s in systems.items():
+        mix = s.facility.mix
+        ci = (mix.gco2e_per_kwh if isinstance(mix, (ConstantIntensity, SourceMix))
+              else np.nan)
+        p = np.nan
+        if power is not None and name in power:
+            p = float(magnitude(power[name], "W", f"power[{name!r}]"))
+        rows[name] = {"pue": s.facility.pue, "embodied [gCO2e]": s.embodied.m_as("gCO2e"),
+                      "lifetime [s]": s.lifetime.m_as("s"), "intensity [gCO2e/kWh]": ci,
+                      "power [W]": p}
+    if power is not None and (extra := sorted(set(power) - set(systems))):
+        raise UnknownKeyError("power", extra, f"devices among {sorted(systems)}")
+    if not rows:
+        raise DataError("systems", {}, "at least one device")
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def model_table(epc: Mapping[str, Any], *, lifetime: Mapping[str, Any] | None = None,
+                parallel_jobs: Mapping[str, float] | float | None = None,
+                lifetime_requests: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """The models table: each model's EPC and how it is shared among its requests.
+
+    Share by time, ``EPC * t / (LT * n_par)``: give ``lifetime`` and ``parallel_jobs`` (how
+    many requests run on the model at once, on average: one number or one per model). Share by
+    expected requests, ``EPC / N_lifetime``: give ``lifetime_requests``. Exactly one basis, for
+    every model; nothing defaults (``n_par = 1`` would charge each concurrent request the
+    whole EPC rate).
+
+    >>> t = model_table({"m": "2 tCO2e"}, lifetime={"m": "1 year"}, parallel_jobs=50)
+    >>> t.loc["m"].tolist()
+    [2000000.0, 31536000.0, 50.0]
+    """
+    if (lifetime_requests is None) == (lifetime is None and parallel_jobs is None):
+        raise InvalidValueError("share", {"lifetime": lifetime, "parallel_jobs": parallel_jobs,
+                                          "lifetime_requests": lifetime_requests},
+                                "either lifetime and parallel_jobs (share by time) or "
+                                "lifetime_requests (share by requests), not both, not neither")
+    rows: dict[str, dict[str, float]] = {}
+    for m, value in epc.items():
+        row = {"epc [gCO2e]": float(magnitude(value, "gCO2e", f"epc[{m!r}]"))}
+        if lifetime_requests is not None:
+            n = _per_model(lifetime_requests, m, "lifetime_requests")
+            if not (np.isfinite(n) and n > 0):
+                raise InvalidValueError(f"lifetime_requests[{m!r}]", n, "a count > 0")
+            row["product_requests"] = n
+        else:
+            if lifetime is None or m not in lifetime or lifetime[m] is None:
+                raise UnknownKeyError("lifetime", m, f"a lifetime for model {m!r} (set it in "
+                                      "the ledger, or share by lifetime_requests)")
+            lt = float(magnitude(lifetime[m], "s", f"lifetime[{m!r}]"))
+            if lt <= 0:
+                raise InvalidValueError(f"lifetime[{m!r}]", lifetime[m], "a lifetime > 0")
+            if parallel_jobs is None:
+                raise InvalidValueError("parallel_jobs", None,
+                                        "how many requests share the model at once (>= 1)")
+            n = _per_model(parallel_jobs, m, "parallel_jobs")
+            if not (np.isfinite(n) and n >= 1):
+                raise InvalidValueError(f"parallel_jobs[{m!r}]", n, "a number >= 1")
+            row["product_lifetime [s]"] = lt
+            row["parallel_jobs"] = n
+        rows[m] = row
+    if not rows:
+        raise DataError("epc", {}, "at least one model")
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _per_model(value: Mapping[str, float] | float, m: str, name: str) -> float:
+    if isinstance(value, Mapping):
+        if m not in value:
+            raise UnknownKeyError(name, m, f"a value for model {m!r} (given for {sorted(value)})")
+        return float(value[m])
+    return float(value)
+
+
+def model_table_from_ledger(ledger: Any, models: Iterable[str] | None = None, *,
+                            parallel_jobs: Mapping[str, float] | float | None = None,
+                            lifetime_requests: Mapping[str, float] | None = None
+                            ) -> pd.DataFrame:
+    """The models table with EPC and lifetime read from the lineage ledger, once per model.
+
+    ``ledger`` is a ledger URL (SQLite path or SQLAlchemy URL), a ``lineage.Ledger`` or a
+    ``lineage.ProvenanceGraph``; ``models`` the product ids to include (default: every model).
+    """
+    lineage = importlib.import_module("lineage")  # a floor below assess; Any to mypy
+    if isinstance(ledger, str):
+        graph = lineage.Ledger(ledger).load()
+    elif hasattr(ledger, "load"):
+        graph = ledger.load()
+    else:
+        graph = ledger
+    ids = list(models) if models is not None else list(_model_ids(graph))
+    epc = {m: graph.epc(m).total for m in ids}
+    lifetime = ({m: _model_lifetime(graph, m) for m in ids}
+                if lifetime_requests is None else None)
+    return model_table(epc, lifetime=lifetime, parallel_jobs=parallel_jobs,
+                       lifetime_requests=lifetime_requests)
+
+
+def _model_ids(graph: Any) -> Iterable[str]:
+    g = getattr(graph, "graph", None)
+    nodes = g.nodes(data=True) if g is not None else graph.products()
+    return [str(n) for n, d in nodes if str(d.get("kind", "model")) == "model"]
+
+
+def _model_lifetime(graph: Any, m: str) -> Any:
+    node = graph.graph.nodes[m] if hasattr(graph, "graph") else graph.product(m)
+    return node.get("lifetime") if isinstance(node, Mapping) else getattr(node, "lifetime",
+                                                                           None)
+
+
+@dataclass(frozen=True, eq=False)
+class RequestTables:
+    """The small tables every partition needs, broadcast once: devices, models, intensity.
+
+    ``grid`` (an :class:`assess._hourly.HourlyGrid`) charges each request the hourly
+    intensity of its region; without one, each device's facility mix is used (a constant).
+    ``fallback`` is passed to :meth:`HourlyGrid.join` (None: a missing hour is an error).
+    """
+
+    devices: pd.DataFrame
+    models: pd.DataFrame
+    grid: HourlyGrid | None = None
+    fallback: Fallback = None
+    share: Literal["time", "requests"] = field(init=False)
+
+    def __post_init__(self) -> None:
+        for name, table, need in (("devices", self.devices,
+                                   ("pue", "embodied [gCO2e]", "lifetime [s]")),
+                                  ("models", self.models, ("epc [gCO2e]",))):
+            missing = [c for c in need if c not in table.columns]
+            if missing:
+                raise DataError(f"{name}.columns", list(table.columns), f"also {missing}")
+            if not table.index.is_unique:
+                raise DataError(f"{name}.index", "duplicate keys", "one row per key")
+        by_time = "product_lifetime [s]" in self.models.columns
+        by_req = "product_requests" in self.models.columns
+        if by_time == by_req:
+            raise DataError("models.columns", list(self.models.columns),
+                            "'product_lifetime [s]' and 'parallel_jobs', or 'product_requests'")
+        object.__setattr__(self, "share", "time" if by_time else "requests")
+        if self.grid is None and self.fallback is not None:
+            raise InvalidValueError("fallback", self.fallback, "a fallback only with a grid")
+
+
+# ------------------------------------------------------------------ per request
+def _lookup(col: pd.Series, index: pd.Index, name: str, fix: str) -> np.ndarray:
+    """Row of ``index`` for each value of ``col``, hashing each distinct value once."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats = pd.Index(col.cat.categories.astype(str))
+        where = np.asarray(index.get_indexer(cats), dtype=np.int64)
+        codes = np.asarray(col.cat.codes.to_numpy(), dtype=np.int64)
+        used = np.unique(codes)
+        if (used < 0).any():
+            raise DataError(name, "a missing value (NaN)", f"a {name} in every row")
+        bad = [str(cats[c]) for c in used if where[c] < 0]
+        out = where[codes]
+    else:
+        if col.isna().any():
+            raise DataError(name, "a missing value (NaN)", f"a {name} in every row")
+        out = np.asarray(index.get_indexer(pd.Index(col)), dtype=np.int64)
+        bad = sorted({str(x) for x in col[out < 0].unique()}) if (out < 0).any() else []
+    if bad:
+        raise UnknownKeyError(name, bad[0] if len(bad) == 1 else bad,
+                              f"{'one of ' + str(list(index)[:20])} ({fix})")
+    return out
+
+
+def _unit_column(log: pd.DataFrame, kind: str, unit: str, *, required: bool) -> str | None:
+    found = [str(c) for c in log.columns if (m := _HEAD.match(str(c))) and m.group(1) == kind]
+    if len(found) > 1:
+        raise DataError("columns", found, f"one {kind!r} column")
+    if not found:
+        if required:
+            raise DataError("columns", list(map(str, log.columns)),
+                            f"a '{kind} [{unit}]' column (the unit in brackets)")
+        return None
+    return found[0]
+
+
+def _factor(col: str, unit: str) -> float:
+    m = _HEAD.match(col)
+    given = m.group(2) if m else None
+    if given is None:
+        raise UnitMismatchError.for_units(f"column {col!r}", col, f"{unit} (name it "
+                                          f"'{col} [{unit}]')")
+    try:
+        return float(Q_(1.0, given).m_as(unit))
+    except Exception as e:  # pint raises several types for bad unit strings
+        raise UnitMismatchError.for_units(f"column {col!r}", given, unit) from e
+
+
+def request_carbon(log: pd.DataFrame, tables: RequestTables) -> pd.DataFrame:
+    """ASC^e and its parts for every request of ``log`` [gCO2e], vectorised.
+
+    The one implementation for pandas and Dask (applied to each partition). Looks each
+    request's device and model up in ``tables`` (distinct keys hashed once), joins the hourly
+    intensity of its region and window, and computes with :func:`carbon.asc_e_frame`.
+
+    Returns a frame on ``log``'s index: ``model``, ``device``, ``region`` (as given), ``day``
+    (UTC midnight of ``start``), ``energy [kWh]``, ``energy_provenance``, ``duration [s]``,
+    ``intensity [gCO2e/kWh]``, ``intensity_source``, ``intensity_fallback`` and the parts of
+    :data:`PART_COLUMNS`.
+
+    >>> from carbon import Facility
+    >>> dc = Facility(name="dc", pue=1.08, mix="665.6 gCO2e/kWh")
+    >>> dev = device_table({"box": System(name="box", embodied="10000 gCO2e", lifetime="3 year",
+    ...                                   facility=dc)})
+    >>> mod = model_table({"m": "0 gCO2e"}, lifetime_requests={"m": 1e6})
+    >>> log = pd.DataFrame({"model": ["m"], "start": [pd.Timestamp("2026-01-01", tz="UTC")],
+    ...                     "duration [min]": [5.0], "device": ["box"], "region": ["-"],
+    ...                     "energy [kJ]": [1.0]})
+    >>> round(float(request_carbon(log, RequestTables(dev, mod))["asc_e [gCO2e]"].iloc[0]), 4)
+    0.2314
+    """
+    for c in ("model", "start", "device", "region"):
+        if c not in log.columns:
+            raise DataError("columns", list(map(str, log.columns)),
+                            f"the request-log columns model, start, duration [unit], device, "
+                            f"region (missing {c!r})")
+    dur_col = _unit_column(log, "duration", "s", required=True)
+    assert dur_col is not None
+    dur_s = log[dur_col].to_numpy(dtype=np.float64) * _factor(dur_col, "s")
+    start_ns = utc_ns(log["start"], "start")
+    dev = _lookup(log["device"], tables.devices.index, "device",
+                  "add the device to the devices table")
+    mod = _lookup(log["model"], tables.models.index, "model",
+                  "add the model to the lineage ledger")
+    devices, models = tables.devices, tables.models
+
+    # intensity: the hourly grid by region and window, else the facility's constant mix
+    if tables.grid is not None:
+        dur_name = "duration [s]"
+        joined = tables.grid.join(
+            pd.DataFrame({"region": log["region"], "start": log["start"], dur_name: dur_s},
+                         index=log.index, copy=False),
+            duration=dur_name, fallback=tables.fallback)
+        ci = joined["intensity [gCO2e/kWh]"].to_numpy()
+        src: Any = joined["intensity_source"]
+        fb = joined["intensity_fallback"].to_numpy()
+    else:
+        dci = devices["intensity [gCO2e/kWh]"].to_numpy(dtype=np.float64) \
+            if "intensity [gCO2e/kWh]" in devices.columns else np.full(len(devices), np.nan)
+        ci = dci[dev]
+        if np.isnan(ci).any():
+            name = devices.index[dev[np.flatnonzero(np.isnan(ci))[0]]]
+            raise DataError("intensity", f"device {name!r} has no constant intensity",
+                            "an hourly grid (its facility mix is hourly) or a constant mix")
+        src = pd.Categorical.from_codes(dev, categories=pd.Index(
+            [f"{d}: facility mix" for d in devices.index]))
+        fb = np.zeros(len(log), dtype=bool)
+
+    # energy: logged, else estimated from the device's power draw
+    e_col = _unit_column(log, "energy", "kWh", required=False)
+    if e_col is not None:
+        energy = log[e_col].to_numpy(dtype=np.float64) * _factor(e_col, "kWh")
+        prov: Any = (log["energy_provenance"].astype("category")
+                     if "energy_provenance" in log.columns
+                     else pd.Categorical.from_codes(np.zeros(len(log), np.int8),
+                                                    categories=pd.Index(["reported"])))
+        estimated = np.zeros(len(log), dtype=bool)
+    else:
+        if "power [W]" not in devices.columns:
+            raise DataError("columns", list(map(str, log.columns)),
+                            "an 'energy [unit]' column, or a 'power [W]' per device to estimate")
+        p = devices["power [W]"].to_numpy(dtype=np.float64)[dev]
+        if np.isnan(p).any():
+            name = devices.index[dev[np.flatnonzero(np.isnan(p))[0]]]
+            raise DataError("energy", f"device {name!r} has no power to estimate from",
+                            "an 'energy [unit]' column in the log or a power for the device")
+        energy = p * dur_s / 3.6e6  # W * s = J; 3.6e6 J per kWh
+        prov = pd.Categorical.from_codes(np.zeros(len(log), np.int8),
+                                         categories=pd.Index(["estimated"]))
+        estimated = np.ones(len(log), dtype=bool)
+
+    cols: dict[str, Any] = {
+        "energy [kWh]": energy,
+        "pue": devices["pue"].to_numpy(dtype=np.float64)[dev],
+        "intensity [gCO2e/kWh]": ci,
+        "duration [s]": dur_s,
+        "embodied [gCO2e]": devices["embodied [gCO2e]"].to_numpy(dtype=np.float64)[dev],
+        "lifetime [s]": devices["lifetime [s]"].to_numpy(dtype=np.float64)[dev],
+        "epc [gCO2e]": models["epc [gCO2e]"].to_numpy(dtype=np.float64)[mod],
+    }
+    if "fraction" in log.columns:
+        cols["fraction"] = log["fraction"].to_numpy(dtype=np.float64)
+    if tables.share == "time":
+        cols["product_lifetime [s]"] = models["product_lifetime [s]"].to_numpy(
+            dtype=np.float64)[mod]
+        cols["parallel_jobs"] = models["parallel_jobs"].to_numpy(dtype=np.float64)[mod]
+    else:
+        cols["product_requests"] = models["product_requests"].to_numpy(dtype=np.float64)[mod]
+    frame = pd.DataFrame(cols, index=log.index, copy=False)
+    parts = asc_e_frame(frame)
+    assert isinstance(parts, pd.DataFrame)
+
+    day = pd.DatetimeIndex((start_ns // DAY_NS) * DAY_NS, tz="UTC").as_unit("ns")
+    out = pd.DataFrame({
+        "model": log["model"], "device": log["device"], "region": log["region"],
+        "start": log["start"], "day": day.array, "energy [kWh]": energy,
+        "energy_provenance": prov, "estimated": estimated,
+        "duration [s]": dur_s, "intensity [gCO2e/kWh]": ci,
+        "intensity_source": src, "intensity_fallback": fb,
+    }, index=log.index)
+    for c in PART_COLUMNS:
+        out[c] = parts[c].to_numpy()
+    return out
+
+
+# ------------------------------------------------------------------ aggregates
+def partial_sums(per_request: pd.DataFrame) -> pd.DataFrame:
+    """Sums per (model, day, region) of one frame of :func:`request_carbon` output.
+
+    Partial sums of any split of the requests add up (:func:`summarise`) to those of the
+    whole: this is what each Dask partition returns.
+    """
+    frame = pd.DataFrame({
+        "model": per_request["model"].astype(str) if not isinstance(
+            per_request["model"].dtype, pd.CategoricalDtype) else per_request["model"],
+        "day": per_request["day"],
+        "region": per_request["region"],
+        "requests": np.ones(len(per_request), dtype=np.int64),
+        "fallback_requests": per_request["intensity_fallback"].to_numpy(dtype=np.int64),
+        "estimated_requests": per_request["estimated"].to_numpy(dtype=np.int64),
+        "energy [kWh]": per_request["energy [kWh]"],
+        "duration [s]": per_request["duration [s]"],
+        **{c: per_request[c] for c in PART_COLUMNS},
+    }, index=per_request.index, copy=False)
+    g = frame.groupby(list(KEYS), sort=False, observed=True, dropna=False)
+    out = g[list(SUM_COLUMNS)].sum()
+    return out.reset_index()
+
+
+@dataclass(frozen=True)
+class RequestReport:
+    """Per-request figures (pandas, or a lazy Dask frame) and aggregates.
+
+    ``by_key`` holds the sums per (model, day, region); ``by_model``, ``by_day`` and
+    ``by_region`` roll them up, each with ``requests``, energy, every part [gCO2e] and the mean
+    ASC^e per request ``asc_e per request [gCO2e]``.
+    """
+
+    per_request: Any
+    by_key: pd.DataFrame
+    by_model: pd.DataFrame
+    by_day: pd.DataFrame
+    by_region: pd.DataFrame
+
+    @property
+    def total(self) -> Any:
+        """Total ASC^e of every request [gCO2e quantity]."""
+        return Q_(float(self.by_key["asc_e [gCO2e]"].sum()), "gCO2e")
+
+    @property
+    def requests(self) -> int:
+        return int(self.by_key["requests"].sum())
+
+
+def summarise(partials: pd.DataFrame | Iterable[pd.DataFrame],
+              per_request: Any = None) -> RequestReport:
+    """Add up partial sums (:func:`partial_sums` of any split) into the report's aggregates."""
+    frame = partials if isinstance(partials, pd.DataFrame) else pd.concat(list(partials))
+    frame = frame.astype({"model": str, "region": str})
+    by_key = (frame.groupby(list(KEYS), sort=True)[list(SUM_COLUMNS)].sum().reset_index())
+
+    def roll(key: str) -> pd.DataFrame:
+        r = by_key.groupby(key, sort=True)[list(SUM_COLUMNS)].sum()
+        r["asc_e per request [gCO2e]"] = r["asc_e [gCO2e]"] / r["requests"]
+        return r
+
+    return RequestReport(per_request, by_key, roll("model"), roll("day"), roll("region"))
+
+
+# ------------------------------------------------------------------ the driver
+def _partition(pdf: pd.DataFrame, tables: RequestTables) -> pd.DataFrame:
+    return partial_sums(request_carbon(pdf, tables))
+
+
+@contextlib.contextmanager
+def _dask_pandas_deprecations() -> Iterator[None]:
+    """Silence only pandas 3.1's deprecation of ``inplace=`` as raised inside dask's Parquet
+    reader (dask 2026.8 still calls ``reset_index(inplace=True)``); nothing else."""
+    category = getattr(pd.errors, "Pandas4Warning", DeprecationWarning)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The inplace keyword", category=category)
+        yield
+
+
+def account_requests(log: Any, tables: RequestTables, *, scheduler: str | None = None,
+                     n_workers: int = 2, threads_per_worker: int = 1,
+                     memory_limit: str | None = "4GiB", client: Any = None) -> RequestReport:
+    """ASC^e of every request of ``log`` and its aggregates per model, per day, per region.
+
+    ``log`` is a pandas DataFrame (computed here, in memory), a Dask DataFrame, or a path or
+    glob of Parquet files (``'logs/*.parquet'`` or a directory partitioned by day) read with
+    ``dask.dataframe.read_parquet``. On Dask, :func:`request_carbon` and
+    :func:`partial_sums` run per partition with ``map_partitions``; ``tables`` is scattered to
+    every worker once. ``scheduler`` is a ``tcp://`` address of a running
+    ``dask.distributed`` scheduler; without one (and without ``client``) a ``LocalCluster`` of
+    ``n_workers`` processes starts for the call and stops after it. The report's
+    ``per_request`` is then a lazy Dask DataFrame (write it with ``.to_parquet``).
+    """
+    if isinstance(log, pd.DataFrame):
+        per = request_carbon(log, tables)
+        return summarise(partial_sums(per), per_request=per)
+
+    dd = importlib.import_module("dask.dataframe")  # lazily: pandas users need no dask
+    distributed = importlib.import_module("distributed")
+    Client, LocalCluster = distributed.Client, distributed.LocalCluster
+
+    own: list[Any] = []
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(_dask_pandas_deprecations())
+        stack.callback(lambda: [c.close() for c in own])
+        if client is None:
+            if scheduler is None:
+                cluster = LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker,
+                                       memory_limit=memory_limit, processes=True,
+                                       dashboard_address=None)
+                own.append(cluster)
+                client = Client(cluster)
+            else:
+                client = Client(scheduler)
+            own.insert(0, client)
+        ddf = log if isinstance(log, dd.DataFrame) else dd.read_parquet(log)
+        [shared] = client.scatter([tables], broadcast=True, hash=False)
+        meta = partial_sums(request_carbon(ddf._meta, tables))
+        partials = client.compute(ddf.map_partitions(_partition, shared, meta=meta)).result()
+        per = ddf.map_partitions(request_carbon, tables,
+                                 meta=request_carbon(ddf._meta, tables))
+        return summarise(partials, per_request=per)
+    raise AssertionError("unreachable")  # pragma: no cover
