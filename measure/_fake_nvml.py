@@ -21,6 +21,7 @@ GPU lost mid-run, not supported, counter reset.
 from __future__ import annotations
 
 import bisect
+import functools
 import csv
 import itertools
 import math
@@ -165,6 +166,7 @@ class _Handle:
         return f"<FakeNVML device {self.index}>"
 
 
+@functools.cache
 def _real_pynvml() -> Any:
     try:
         from measure._gpu import load_pynvml

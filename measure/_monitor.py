@@ -301,6 +301,14 @@ class Monitor:
         for p in self.probes:
             p.poll(t)
 
+    def poll(self) -> None:
+        """Read every device once now (what the sampler thread does each ``interval``).
+
+        For ``interval=None`` monitors that sample at points of the caller's choosing.
+        """
+        with self._lock:
+            self._poll_all()
+
     def _sync(self) -> None:
         if not self.sync_cuda:
             return
