@@ -24,7 +24,6 @@ import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -45,6 +44,9 @@ __all__ = [
 ]
 
 _LEVELS = ("L", "M", "H")
+# The package's data folder, found from this file (works for regular, editable and namespace
+# imports alike; importlib.resources fails on a namespace import through an editable finder).
+_DATA = Path(__file__).resolve().parent / "_data"
 _TOP_KEYS = {"name", "source", "thresholds", "matrices", "standalone_weights", "notes"}
 _STANDALONE_SETS = ("final", "pre_evaluation")
 
@@ -523,8 +525,7 @@ def published_calibration() -> Calibration:
     """
     global _PUBLISHED
     if _PUBLISHED is None:
-        text = (resources.files("assess") / "_data" / "published_calibration.yaml").read_text(
-            encoding="utf-8")
+        text = (_DATA / "published_calibration.yaml").read_text(encoding="utf-8")
         _PUBLISHED = Calibration.from_mapping(yaml.safe_load(text),
                                               origin="published_calibration.yaml")
     return _PUBLISHED

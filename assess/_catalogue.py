@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any, Literal, Self
 
 import yaml
@@ -165,7 +165,8 @@ def _slug(name: str) -> str:
 
 @cache
 def _load() -> tuple[tuple[Technique, ...], tuple[Technique, ...]]:
-    text = (resources.files("assess") / "_data" / "catalogue.yaml").read_text(encoding="utf-8")
+    text = (Path(__file__).resolve().parent / "_data" / "catalogue.yaml").read_text(
+        encoding="utf-8")
     data = yaml.safe_load(text)
     study = ("adoption-viability study (2024, OCR for postal logistics): technique catalogue "
              "with claimed savings (ADOPTION.md)")

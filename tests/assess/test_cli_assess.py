@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from assess._framework_files import load_organisation, load_techniques
 from assess.cli import app, main
 from carbon import InvalidValueError, UnknownKeyError
 
-EXAMPLES = Path(str(resources.files("assess") / "_data" / "examples"))
+EXAMPLES = Path(__file__).resolve().parents[2] / "assess" / "_data" / "examples"
 runner = CliRunner()
 
 
