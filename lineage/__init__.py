@@ -1,0 +1,59 @@
+"""lineage: the provenance graph of AI products, their Embodied Product Cost, and the ledger.
+
+Products (datasets, models, platforms) are linked parent -> child by how they were made
+(``trained_on``, ``fine_tuned_from``, ``distilled_from`` ...); each edge carries a share of
+the parent's EPC set by an allocation policy. Jobs (``carbon.Job`` records, or reported
+figures) attach to products by phase. ``epc`` gives one product's EPC with its split by
+phase and by ancestor; ``epc_all`` every product's, as one sparse triangular solve; the
+``Ledger`` stores it all in SQLite (or PostgreSQL); ``per_request`` carries EPC into each
+inference request, and ``compare_strategies`` finds the break-even request volume.
+
+>>> g = ProvenanceGraph()
+>>> g.add_dataset("wiki", name="English Wikipedia")
+>>> g.add_model("bert", name="BERT")
+>>> g.derive("bert", "wiki", "trained_on", share=0.5)
+>>> _ = g.add_job("wiki", ReportedCarbon(carbon="2 kgCO2e", source="example"), phase="data")
+>>> g.epc("bert").total
+<Quantity(1000.0, 'gram_CO2e')>
+"""
+
+from lineage._epc import EPCBreakdown, JobEntry
+from lineage._errors import (
+    InvalidGraphError,
+    LedgerError,
+    SchemaVersionError,
+    UnknownProductError,
+)
+from lineage._graph import ProvenanceGraph
+from lineage._json import from_json, from_node_link, to_json, to_node_link
+from lineage._kinds import EDGE_KINDS, PHASES, EdgeKind, Phase, Policy, ProductKind
+from lineage._ledger import Ledger, LedgerJob
+from lineage._reported import ReportedCarbon
+from lineage._schema import SCHEMA_VERSION
+from lineage._validate import Problem, ValidationReport
+
+__all__ = [
+    "EDGE_KINDS",
+    "PHASES",
+    "SCHEMA_VERSION",
+    "EPCBreakdown",
+    "EdgeKind",
+    "InvalidGraphError",
+    "JobEntry",
+    "Ledger",
+    "LedgerError",
+    "LedgerJob",
+    "Phase",
+    "Policy",
+    "Problem",
+    "ProductKind",
+    "ProvenanceGraph",
+    "ReportedCarbon",
+    "SchemaVersionError",
+    "UnknownProductError",
+    "ValidationReport",
+    "from_json",
+    "from_node_link",
+    "to_json",
+    "to_node_link",
+]
