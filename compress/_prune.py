@@ -181,6 +181,8 @@ def prune_structured(model: torch.nn.Module, amount: float) -> torch.nn.Module:
     ``max(1, round((1 - amount) * width))`` output units of largest L1 norm (of their weight
     rows) and the consumer keeps the matching input columns. The model gets physically smaller
     (fewer parameters, fewer multiply-adds); its input and output shapes are unchanged.
+    Pairs are processed in order, so a layer that is both a consumer and a producer is ranked
+    on the input columns that remain (the removed inputs would contribute nothing).
 
     >>> from compress import mlp
     >>> prune_structured(mlp((64, 100, 10)), 0.75)
