@@ -54,6 +54,7 @@ __all__ = [
     "account_requests",
     "device_table",
     "model_table",
+    "model_table_from_ledger",
     "partial_sums",
     "request_carbon",
     "summarise",
@@ -174,29 +175,32 @@ def model_table_from_ledger(ledger: Any, models: Iterable[str] | None = None, *,
     """
     lineage = importlib.import_module("lineage")  # a floor below assess; Any to mypy
     if isinstance(ledger, str):
-        graph = lineage.Ledger(ledger).load()
-    elif hasattr(ledger, "load"):
+        with lineage.Ledger(ledger) as book:
+            graph = book.load()
+    elif isinstance(ledger, lineage.Ledger):
         graph = ledger.load()
     else:
         graph = ledger
-    ids = list(models) if models is not None else list(_model_ids(graph))
-    epc = {m: graph.epc(m).total for m in ids}
-    lifetime = ({m: _model_lifetime(graph, m) for m in ids}
+    frame = graph.epc_all()  # every product's EPC in one solve, not per row
+    if models is None:
+        ids = [str(m) for m in frame.index[frame["kind"].astype(str) == "model"]]
+    else:
+        ids = list(models)
+        unknown = [m for m in ids if m not in frame.index]
+        if unknown:
+            raise UnknownKeyError("model", unknown[0] if len(unknown) == 1 else unknown,
+                                  "a product id in the ledger")
+    if not ids:
+        raise DataError("ledger", "no models", "a ledger with at least one model")
+    epc = {m: Q_(float(frame.loc[m, "epc [gCO2e]"]), "gCO2e") for m in ids}
+    lifetime = ({m: graph.product(m).get("lifetime") for m in ids}
                 if lifetime_requests is None else None)
-    return model_table(epc, lifetime=lifetime, parallel_jobs=parallel_jobs,
-                       lifetime_requests=lifetime_requests)
-
-
-def _model_ids(graph: Any) -> Iterable[str]:
-    g = getattr(graph, "graph", None)
-    nodes = g.nodes(data=True) if g is not None else graph.products()
-    return [str(n) for n, d in nodes if str(d.get("kind", "model")) == "model"]
-
-
-def _model_lifetime(graph: Any, m: str) -> Any:
-    node = graph.graph.nodes[m] if hasattr(graph, "graph") else graph.product(m)
-    return node.get("lifetime") if isinstance(node, Mapping) else getattr(node, "lifetime",
-                                                                           None)
+    table = model_table(epc, lifetime=lifetime, parallel_jobs=parallel_jobs,
+                        lifetime_requests=lifetime_requests)
+    # how far to trust each EPC: a lower bound (a job missing upstream), double counting
+    table["epc_complete"] = frame.loc[ids, "complete"].to_numpy(dtype=bool)
+    table["epc_conserving"] = frame.loc[ids, "conserving"].to_numpy(dtype=bool)
+    return table
 
 
 @dataclass(frozen=True, eq=False)
