@@ -21,8 +21,8 @@ GPU lost mid-run, not supported, counter reset.
 from __future__ import annotations
 
 import bisect
-import functools
 import csv
+import functools
 import itertools
 import math
 import types

@@ -19,6 +19,7 @@ of the two (``charge``) into a :class:`carbon.Job`.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -112,7 +113,7 @@ class DeviceEnergy:
             "idle_power_w": None if self.idle_power is None
             else float(magnitude(self.idle_power, "W", "idle_power")),
             "flags": list(self.flags), "reason": self.reason, "complete": self.complete,
-            "details": dict(self.details),
+            "details": json.loads(json.dumps(dict(self.details), default=str)),
         }
 
     @classmethod

@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from measure import ManualClock, Monitor, ProbePermissionError, rapl_probes
-from measure import _rapl
+from measure import ManualClock, Monitor, ProbePermissionError, _rapl, rapl_probes
 
 
 def _zone(path: Path, name: str, energy_uj: int, max_uj: int = 262_143_328_850) -> Path:

@@ -1,0 +1,119 @@
+"""The journal never loses a reading: torn lines, recovery once, SIGKILL mid-run."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from measure import Journal, Monitor, recover, run_command
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _cpu_monitor() -> Monitor:
+    return Monitor(gpus=None, cpu="estimate", memory=None)
+
+
+def test_run_command_journals_begin_checkpoints_end(tmp_path: Path) -> None:
+    path = tmp_path / "j.jsonl"
+    seen = []
+    m = run_command([sys.executable, "-c", "import time; time.sleep(0.5)"], journal_path=path,
+                    checkpoint_interval=0.1, monitor=_cpu_monitor(), name="sleep",
+                    on_checkpoint=seen.append)
+    types = [r["type"] for r in Journal(path).records()]
+    assert types[0] == "begin" and types[-1] == "end" and types.count("checkpoint") >= 2
+    assert len(seen) == types.count("checkpoint")
+    assert m.name == "sleep" and m.meta["exit_code"] == 0 and m.duration.m_as("s") >= 0.5
+    assert Journal(path).completed()[0].to_dict() == m.to_dict()
+    assert recover(path) == []
+
+
+def test_failing_command_is_recorded_with_its_code(tmp_path: Path) -> None:
+    m = run_command([sys.executable, "-c", "raise SystemExit(3)"], journal_path=tmp_path / "j",
+                    checkpoint_interval=5.0, monitor=_cpu_monitor())
+    assert m.meta["exit_code"] == 3 and any("code 3" in n for n in m.notes)
+
+
+def test_missing_command_raises_and_leaves_nothing_open(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        run_command(["/nonexistent/cmd"], journal_path=tmp_path / "j", monitor=_cpu_monitor())
+    assert recover(tmp_path / "j") == []
+
+
+def test_torn_line_is_skipped_and_fenced(tmp_path: Path) -> None:
+    path = tmp_path / "j.jsonl"
+    j = Journal(path)
+    j.begin("a", "first", devices=[])
+    with path.open("a") as f:
+        f.write('{"type": "checkpoint", "job": "a", "measu')  # a crash mid-write
+    j.begin("b", "second", devices=[])
+    assert [r["job"] for r in j.records()] == ["a", "b"]
+    assert sorted(m.name for m in j.recover()) == ["first", "second"]
+    assert j.recover() == []
+
+
+def test_recovered_job_has_energy_of_last_checkpoint(tmp_path: Path) -> None:
+    path = tmp_path / "j.jsonl"
+    mon = _cpu_monitor()
+    j = Journal(path)
+    j.begin("x", "train", devices=mon.devices)
+    mon.begin_window("train")
+    time.sleep(0.05)
+    first = mon.peek("train")
+    j.checkpoint("x", first)
+    time.sleep(0.05)
+    last = mon.peek("train")
+    j.checkpoint("x", last)
+    [m] = j.recover()
+    assert m.incomplete and not m.complete and m.meta["job_id"] == "x"
+    assert m.duration == last.duration
+    assert m.device("cpu").energy == last.device("cpu").energy
+    assert "partial" in m.device("cpu").flags and "open" not in m.device("cpu").flags
+
+
+def test_crash_before_first_checkpoint_is_unknown_not_zero(tmp_path: Path) -> None:
+    j = Journal(tmp_path / "j")
+    j.begin("x", "train", devices=_cpu_monitor().devices)
+    [m] = j.recover()
+    assert m.total_energy is None and "first checkpoint" in (m.devices[0].reason or "")
+
+
+@pytest.mark.slow
+def test_sigkill_mid_run_is_recovered_as_incomplete(tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    code = (
+        "import sys\n"
+        "from measure import Monitor, run_command\n"
+        "run_command([sys.executable, '-c', 'import time; time.sleep(60)'],\n"
+        f"            journal_path={str(path)!r}, checkpoint_interval=0.1, name='long job',\n"
+        "            monitor=Monitor(gpus=None, cpu='estimate', memory=None))\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, start_new_session=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if path.exists() and sum(json.loads(x).get("type") == "checkpoint"
+                                     for x in path.read_text().splitlines()
+                                     if x.endswith("}")) >= 3:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the measured process wrote no checkpoints")
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the monitor and its command, no clean-up
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    [m] = recover(path)
+    assert m.name == "long job" and m.incomplete
+    assert m.duration.m_as("s") >= 0.2
+    cpu = m.device("cpu")
+    assert cpu.energy is not None and "partial" in cpu.flags and not cpu.complete
+    assert recover(path) == []  # found once
