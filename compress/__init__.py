@@ -21,7 +21,14 @@ from compress._distil import (
 from compress._errors import MissingExtraError, MissingLayersError, ShapeMismatchError
 from compress._evaluate import accuracy, latency_per_request, predict
 from compress._jobs import Suite, distil, drop_batches, prune, quantise, run_all
-from compress._measured import Compressed, Evaluation, Figures, JobSetting, measure_model
+from compress._measured import (
+    Compressed,
+    Evaluation,
+    Figures,
+    JobSetting,
+    measure_model,
+    measured_call,
+)
 from compress._prune import (
     prunable_layers,
     prune_magnitude,
@@ -61,6 +68,7 @@ __all__ = [
     "int8_backend",
     "latency_per_request",
     "measure_model",
+    "measured_call",
     "mlp",
     "predict",
     "prunable_layers",
