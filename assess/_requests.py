@@ -56,6 +56,7 @@ __all__ = [
     "model_table",
     "model_table_from_ledger",
     "partial_sums",
+    "read_devices",
     "request_carbon",
     "summarise",
 ]
@@ -107,9 +108,57 @@ def device_table(systems: Mapping[str, System], *,
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
+_DEVICE_UNITS = {"embodied": "gCO2e", "lifetime": "s", "power": "W",
+                 "intensity": "gCO2e/kWh"}
+
+
+def read_devices(source: Any) -> pd.DataFrame:
+    """The devices table from a CSV file (or a DataFrame): one row per device.
+
+    Columns: ``device``, ``pue``, ``embodied [unit]``, ``lifetime [unit]``, and optionally
+    ``power [unit]`` (to estimate energy when the log has none) and ``intensity [unit]`` (the
+    facility's constant intensity, used when no hourly grid is given). Units in brackets are
+    converted once to gCO2e, s, W and gCO2e/kWh.
+
+    >>> t = read_devices(pd.DataFrame({"device": ["h100"], "pue": [1.2],
+    ...     "embodied [kgCO2e]": [2500], "lifetime [year]": [4], "power [kW]": [0.7]}))
+    >>> t.loc["h100"].tolist()
+    [1.2, 2500000.0, 126144000.0, 700.0]
+    """
+    df = source if isinstance(source, pd.DataFrame) else pd.read_csv(source)
+    out: dict[str, Any] = {}
+    if "device" not in df.columns or "pue" not in df.columns:
+        raise DataError("devices.columns", list(map(str, df.columns)),
+                        "device, pue, embodied [unit], lifetime [unit] (power, intensity "
+                        "optional)")
+    pue = pd.to_numeric(df["pue"], errors="coerce").to_numpy(dtype=np.float64)
+    if not (np.isfinite(pue) & (pue >= 1.0)).all():
+        i = int(np.flatnonzero(~(np.isfinite(pue) & (pue >= 1.0)))[0])
+        raise InvalidValueError(f"devices[row {i}].pue", df["pue"].iloc[i], "a number >= 1")
+    out["pue"] = pue
+    for kind, unit in _DEVICE_UNITS.items():
+        col = _unit_column(df, kind, unit, required=kind in ("embodied", "lifetime"))
+        if col is None:
+            continue
+        v = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=np.float64)
+        bad = ~np.isfinite(v) | (v < 0) | ((v == 0) if kind == "lifetime" else False)
+        if kind in ("power", "intensity"):
+            bad &= ~np.isnan(v)  # left empty: not known for that device
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InvalidValueError(f"devices[row {i}].{col}", df[col].iloc[i],
+                                    f"a finite {kind} {'> 0' if kind == 'lifetime' else '>= 0'}")
+        out[f"{kind} [{unit}]"] = v * _factor(col, unit)
+    table = pd.DataFrame(out, index=pd.Index(df["device"].astype(str), name="device"))
+    if not table.index.is_unique:
+        raise DataError("devices.device", table.index[table.index.duplicated()][0],
+                        "one row per device")
+    return table
+
+
 def model_table(epc: Mapping[str, Any], *, lifetime: Mapping[str, Any] | None = None,
                 parallel_jobs: Mapping[str, float] | float | None = None,
-                lifetime_requests: Mapping[str, float] | None = None) -> pd.DataFrame:
+                lifetime_requests: Mapping[str, float] | float | None = None) -> pd.DataFrame:
     """The models table: each model's EPC and how it is shared among its requests.
 
     Share by time, ``EPC * t / (LT * n_par)``: give ``lifetime`` and ``parallel_jobs`` (how
@@ -166,7 +215,7 @@ def _per_model(value: Mapping[str, float] | float, m: str, name: str) -> float:
 
 def model_table_from_ledger(ledger: Any, models: Iterable[str] | None = None, *,
                             parallel_jobs: Mapping[str, float] | float | None = None,
-                            lifetime_requests: Mapping[str, float] | None = None
+                            lifetime_requests: Mapping[str, float] | float | None = None
                             ) -> pd.DataFrame:
     """The models table with EPC and lifetime read from the lineage ledger, once per model.
 
