@@ -26,7 +26,17 @@ class JobEntry:
     carbon_g: float
     provenance: str
     source: str | None
-    record: Any  # carbon.Job or lineage.ReportedCarbon
+    stored: Any  # carbon.Job or lineage.ReportedCarbon; None for a bulk reported figure
+
+    @property
+    def record(self) -> Any:
+        """The job record (a bulk reported figure is rebuilt as a ``ReportedCarbon``)."""
+        if self.stored is not None:
+            return self.stored
+        from lineage._reported import ReportedCarbon
+
+        return ReportedCarbon(carbon=quantity(self.carbon_g, "gCO2e"),
+                              provenance=self.provenance, source=self.source, id=self.id)
 
     @property
     def carbon(self) -> Any:

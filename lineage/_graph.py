@@ -8,7 +8,9 @@ in a compact index of typed arrays kept in step with it (``lineage._index``).
 from __future__ import annotations
 
 import math
+import uuid
 from collections import deque
+from collections.abc import Sequence
 from typing import Any
 
 import networkx as nx
@@ -18,6 +20,7 @@ import pandas as pd
 from carbon import (
     InvalidValueError,
     Job,
+    Provenance,
     UnitMismatchError,
     asc_e,
     magnitude,
@@ -381,6 +384,198 @@ class ProvenanceGraph:
         if product is None:
             return list(self._jobs.values())
         return list(self._by_product.get(product, {}).values())
+
+    # ---------------------------------------------------------------------------------
+    # bulk building (hub-scale graphs): the same rules, checked on arrays
+    def add_products(self, ids: Sequence[str], *, kind: str,
+                     names: Sequence[str] | None = None) -> None:
+        """Add many products of one ``kind`` at once (``names``: one per id; None: the ids).
+
+        Same rules as ``add_dataset``/``add_model`` without lifetimes (a platform needs one
+        each: use ``add_platform``).
+        """
+        pk = parse(ProductKind, kind, "kind")
+        if pk is ProductKind.PLATFORM:
+            raise InvalidValueError("kind", kind, "dataset or model (platforms need a "
+                                    "lifetime each: add_platform)")
+        ids = list(ids)
+        names = ids if names is None else list(names)
+        if len(names) != len(ids):
+            raise InvalidValueError("names", len(names), f"one name per id ({len(ids)})")
+        if len(set(ids)) != len(ids):
+            raise InvalidValueError("ids", "duplicates", "distinct product ids")
+        ix = self._ix
+        code = KIND_CODE[pk.value]
+        slots = []
+        for pid in ids:
+            _check_id(pid, "id")
+            i = ix.slot(pid)
+            if ix.kind[i]:
+                raise InvalidValueError("id", pid, "a new product id (this one exists)")
+            slots.append(i)
+        for i in slots:
+            ix.kind[i] = code
+        base = {"kind": pk.value, "lifetime": None, "revision": None, "licence": None,
+                "task": None, "source": None}
+        self._g.add_nodes_from((pid, {**base, "name": nm}) for pid, nm in zip(ids, names,
+                                                                             strict=True))
+        self._dirty_nodes.update(slots)
+        self._touch(structure=True)
+
+    def derive_many(self, children: Sequence[str], parents: Sequence[str],
+                    kinds: Sequence[str] | str, *, policy: str = "equal",
+                    shares: Any = None, usages: Any = None) -> None:
+        """Add many edges ``parents[k] -> children[k]`` with one ``policy`` at once.
+
+        ``shares`` (policy ``share``): numbers in [0, 1], one per edge; ``usages`` (policy
+        ``usage``): one amount per edge, numbers (counts) or one array quantity. Checked as
+        ``derive`` checks one edge; any edge refused refuses the whole batch.
+        """
+        ch = list(children)
+        pa = list(parents)
+        m = len(ch)
+        if len(pa) != m:
+            raise InvalidValueError("parents", len(pa), f"one parent per child ({m})")
+        kind_list = [kinds] * m if isinstance(kinds, str) else list(kinds)
+        if len(kind_list) != m:
+            raise InvalidValueError("kinds", len(kind_list), f"one kind per edge ({m})")
+        for k in set(kind_list):
+            parse(EdgeKind, k, "kind")
+        pol = parse(Policy, policy, "policy")
+        share_a = np.zeros(m)
+        usage_a = np.zeros(m)
+        udim = None
+        if pol is Policy.SHARE:
+            if shares is None:
+                raise InvalidValueError("shares", None, "one share per edge with policy='share'")
+            share_a = np.asarray(shares, dtype=np.float64)
+            if share_a.shape != (m,) or not np.all((share_a >= 0) & (share_a <= 1)):
+                raise InvalidValueError("shares", shares, f"{m} shares in [0, 1]")
+        elif shares is not None:
+            raise InvalidValueError("shares", "given", "shares only with policy='share'")
+        if pol is Policy.USAGE:
+            if usages is None:
+                raise InvalidValueError("usages", None, "one amount per edge with "
+                                        "policy='usage'")
+            if hasattr(usages, "units"):
+                udim = str(usages.dimensionality)
+                unit = str(usages.units)
+                usage_a = np.asarray(usages.to_base_units().magnitude, dtype=np.float64)
+                given = np.asarray(usages.magnitude, dtype=np.float64)
+            else:
+                udim, unit = "dimensionless", "dimensionless"
+                usage_a = given = np.asarray(usages, dtype=np.float64)
+            if usage_a.shape != (m,) or not np.all(np.isfinite(usage_a) & (usage_a >= 0)):
+                raise InvalidValueError("usages", usages, f"{m} finite amounts >= 0")
+        elif usages is not None:
+            raise InvalidValueError("usages", "given", "usages only with policy='usage'")
+        ix = self._ix
+        for pid in ch:
+            _check_id(pid, "child")
+        for pid in pa:
+            _check_id(pid, "parent")
+        p_slots = np.fromiter((ix.slot(x) for x in pa), dtype=np.int64, count=m)
+        c_slots = np.fromiter((ix.slot(x) for x in ch), dtype=np.int64, count=m)
+        if np.any(p_slots == c_slots):
+            at = int(np.flatnonzero(p_slots == c_slots)[0])
+            raise InvalidValueError("parent", pa[at], "a parent other than the child itself")
+        key = p_slots * np.int64(ix.n) + c_slots
+        if len(np.unique(key)) != m:
+            raise InvalidValueError("parents", "duplicate edges", "one edge per (parent, child)")
+        has = self._g.has_edge
+        for u, v in zip(pa, ch, strict=True):
+            if has(u, v):
+                raise InvalidValueError("parent", u, f"one edge {u} -> {v} (it exists)")
+        if udim is not None:
+            for p in np.unique(p_slots).tolist():
+                if self._usage_dim.setdefault(p, udim) != udim:
+                    raise UnitMismatchError("usages", udim, "amounts of the dimension of the "
+                                            "parent's other usage edges")
+        n = ix.n
+        out_before = np.frombuffer(ix.out_deg, dtype=np.int64)
+        if np.any(out_before[c_slots] > 0) or np.any(np.isin(c_slots, p_slots)):
+            self._unsafe = True
+        del out_before
+        code = POLICY_CODE[pol]
+        e0 = len(ix.ep)
+        ix.ep.frombytes(p_slots.tobytes())
+        ix.ec.frombytes(c_slots.tobytes())
+        ix.pol.frombytes(np.full(m, code, np.int8).tobytes())
+        ix.share.frombytes(share_a.tobytes())
+        ix.usage.frombytes(usage_a.tobytes())
+        ix.alive.extend(b"\x01" * m)
+
+        def bump(arr: Any, weights: np.ndarray | None, dtype: Any) -> None:
+            a = np.frombuffer(arr, dtype=dtype).copy()
+            a += np.bincount(p_slots if arr is not ix.in_deg else c_slots, weights=weights,
+                             minlength=n).astype(dtype)
+            arr[:] = type(arr)(arr.typecode, a.tobytes())
+
+        bump(ix.out_deg, None, np.int64)
+        bump(ix.in_deg, None, np.int64)
+        if pol is Policy.SHARE:
+            bump(ix.s_explicit, share_a, np.float64)
+        elif pol is Policy.EQUAL:
+            bump(ix.n_equal, None, np.int64)
+        elif pol is Policy.USAGE:
+            bump(ix.n_usage, None, np.int64)
+            bump(ix.u_total, usage_a, np.float64)
+        elif pol is Policy.FULL:
+            bump(ix.n_full, None, np.int64)
+            self._dirty_full.extend(zip(pa, ch, strict=True))
+        for pid in (*pa, *ch):
+            if pid not in self._g:
+                self._g.add_node(pid)
+        share_list = share_a.tolist() if pol is Policy.SHARE else [None] * m
+        usage_list = given.tolist() if pol is Policy.USAGE else [None] * m
+        uunit = unit if pol is Policy.USAGE else None
+        self._g.add_edges_from(
+            (u, v, {"kind": k, "policy": pol.value, "share": s, "usage": us,
+                    "usage_unit": uunit, "_e": e0 + j})
+            for j, (u, v, k, s, us) in enumerate(zip(pa, ch, kind_list, share_list,
+                                                     usage_list, strict=True)))
+        self._dirty_nodes.update(p_slots.tolist())
+        self._dirty_nodes.update(c_slots.tolist())
+        self._dirty_parents.update(np.unique(p_slots).tolist())
+        self._touch(structure=True)
+
+    def add_reported_many(self, products: Sequence[str], carbon: Any, *, phase: str,
+                          source: str, provenance: str = "reported",
+                          ids: Sequence[str] | None = None) -> None:
+        """Attach one reported figure to each of many products at once.
+
+        ``carbon``: an array quantity [gCO2e or any carbon unit], one value per product.
+        The records are kept compactly and rebuilt as ``ReportedCarbon`` when read.
+        """
+        ph = parse(Phase, phase, "phase")
+        prov = parse(Provenance, provenance, "provenance").value
+        values = magnitude(carbon, "gCO2e", "carbon")
+        prods = list(products)
+        vals = np.atleast_1d(np.asarray(values, dtype=np.float64))
+        if vals.shape != (len(prods),):
+            raise InvalidValueError("carbon", vals.shape, f"one value per product "
+                                    f"({len(prods)})")
+        if not source:
+            raise InvalidValueError("source", source, "where the figures come from")
+        job_ids = [uuid.uuid4().hex for _ in prods] if ids is None else list(ids)
+        if len(job_ids) != len(prods) or len(set(job_ids)) != len(job_ids) or any(
+                j in self._jobs for j in job_ids):
+            raise InvalidValueError("ids", "duplicates", "one new, distinct job id a product")
+        ix = self._ix
+        counted = ph is not Phase.RETRAINING
+        for jid, pid, c in zip(job_ids, prods, vals.tolist(), strict=True):
+            _check_id(pid, "product")
+            entry = JobEntry(jid, pid, ph.value, c, prov, source, None)
+            i = ix.slot(pid)
+            if pid not in self._g:
+                self._g.add_node(pid)
+            self._jobs[jid] = entry
+            self._by_product.setdefault(pid, {})[jid] = entry
+            if counted:
+                ix.own_g[i] += c
+                ix.n_jobs[i] += 1
+            self._dirty_nodes.add(i)
+        self._touch(structure=False)
 
     # ---------------------------------------------------------------------------------
     # validation
