@@ -287,25 +287,33 @@ class RequestTables:
 
 
 # ------------------------------------------------------------------ per request
-def _lookup(col: pd.Series, index: pd.Index, name: str, fix: str) -> np.ndarray:
-    """Row of ``index`` for each value of ``col``, hashing each distinct value once."""
+def _as_category(col: pd.Series, name: str) -> pd.Series:
+    """The column as a categorical: each distinct value hashed once (pyarrow dictionary
+    encoding for string columns), the rows held as integer codes from here on."""
     if isinstance(col.dtype, pd.CategoricalDtype):
-        cats = pd.Index(col.cat.categories.astype(str))
-        where = np.asarray(index.get_indexer(cats), dtype=np.int64)
-        codes = np.asarray(col.cat.codes.to_numpy(), dtype=np.int64)
-        used = np.unique(codes)
-        if (used < 0).any():
-            raise DataError(name, "a missing value (NaN)", f"a {name} in every row")
-        bad = [str(cats[c]) for c in used if where[c] < 0]
-        out = where[codes]
+        cat = col
     else:
-        if col.isna().any():
-            raise DataError(name, "a missing value (NaN)", f"a {name} in every row")
-        out = np.asarray(index.get_indexer(pd.Index(col)), dtype=np.int64)
-        bad = sorted({str(x) for x in col[out < 0].unique()}) if (out < 0).any() else []
-    if bad:
-        raise UnknownKeyError(name, bad[0] if len(bad) == 1 else bad,
-                              f"{'one of ' + str(list(index)[:20])} ({fix})")
+        codes, uniques = pd.factorize(col, use_na_sentinel=True)
+        cat = pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(uniques)),
+                        index=col.index, name=col.name)
+    if (cat.cat.codes.to_numpy() < 0).any():
+        raise DataError(name, "a missing value (NaN)", f"a {name} in every row")
+    return cat
+
+
+def _lookup(col: pd.Series, index: pd.Index, name: str, fix: str) -> np.ndarray:
+    """Row of ``index`` for each row of the categorical ``col`` (categories looked up once)."""
+    cats = pd.Index(col.cat.categories.astype(str))
+    where = np.asarray(index.get_indexer(cats), dtype=np.int64)
+    codes = np.asarray(col.cat.codes.to_numpy(), dtype=np.int64)
+    if (where < 0).any():
+        used = np.zeros(len(cats), dtype=bool)
+        used[np.unique(codes)] = True
+        bad = [str(c) for c, w, u in zip(cats, where, used, strict=True) if w < 0 and u]
+        if bad:
+            raise UnknownKeyError(name, bad[0] if len(bad) == 1 else bad,
+                                  f"one of {list(index)[:20]} ({fix})")
+    out: np.ndarray = where[codes]
     return out
 
 
@@ -365,9 +373,10 @@ def request_carbon(log: pd.DataFrame, tables: RequestTables) -> pd.DataFrame:
     assert dur_col is not None
     dur_s = log[dur_col].to_numpy(dtype=np.float64) * _factor(dur_col, "s")
     start_ns = utc_ns(log["start"], "start")
-    dev = _lookup(log["device"], tables.devices.index, "device",
+    keys = {k: _as_category(log[k], k) for k in ("model", "device", "region")}
+    dev = _lookup(keys["device"], tables.devices.index, "device",
                   "add the device to the devices table")
-    mod = _lookup(log["model"], tables.models.index, "model",
+    mod = _lookup(keys["model"], tables.models.index, "model",
                   "add the model to the lineage ledger")
     devices, models = tables.devices, tables.models
 
@@ -375,7 +384,7 @@ def request_carbon(log: pd.DataFrame, tables: RequestTables) -> pd.DataFrame:
     if tables.grid is not None:
         dur_name = "duration [s]"
         joined = tables.grid.join(
-            pd.DataFrame({"region": log["region"], "start": log["start"], dur_name: dur_s},
+            pd.DataFrame({"region": keys["region"], "start": log["start"], dur_name: dur_s},
                          index=log.index, copy=False),
             duration=dur_name, fallback=tables.fallback)
         ci = joined["intensity [gCO2e/kWh]"].to_numpy()
@@ -439,14 +448,13 @@ def request_carbon(log: pd.DataFrame, tables: RequestTables) -> pd.DataFrame:
 
     day = pd.DatetimeIndex((start_ns // DAY_NS) * DAY_NS, tz="UTC").as_unit("ns")
     out = pd.DataFrame({
-        "model": log["model"], "device": log["device"], "region": log["region"],
+        "model": keys["model"], "device": keys["device"], "region": keys["region"],
         "start": log["start"], "day": day.array, "energy [kWh]": energy,
         "energy_provenance": prov, "estimated": estimated,
         "duration [s]": dur_s, "intensity [gCO2e/kWh]": ci,
         "intensity_source": src, "intensity_fallback": fb,
-    }, index=log.index)
-    for c in PART_COLUMNS:
-        out[c] = parts[c].to_numpy()
+        **{c: parts[c].to_numpy() for c in PART_COLUMNS},
+    }, index=log.index, copy=False)
     return out
 
 
@@ -457,21 +465,48 @@ def partial_sums(per_request: pd.DataFrame) -> pd.DataFrame:
     Partial sums of any split of the requests add up (:func:`summarise`) to those of the
     whole: this is what each Dask partition returns.
     """
-    frame = pd.DataFrame({
-        "model": per_request["model"].astype(str) if not isinstance(
-            per_request["model"].dtype, pd.CategoricalDtype) else per_request["model"],
-        "day": per_request["day"],
-        "region": per_request["region"],
-        "requests": np.ones(len(per_request), dtype=np.int64),
-        "fallback_requests": per_request["intensity_fallback"].to_numpy(dtype=np.int64),
-        "estimated_requests": per_request["estimated"].to_numpy(dtype=np.int64),
-        "energy [kWh]": per_request["energy [kWh]"],
-        "duration [s]": per_request["duration [s]"],
-        **{c: per_request[c] for c in PART_COLUMNS},
-    }, index=per_request.index, copy=False)
-    g = frame.groupby(list(KEYS), sort=False, observed=True, dropna=False)
-    out = g[list(SUM_COLUMNS)].sum()
-    return out.reset_index()
+    n = len(per_request)
+    values = {
+        "requests": None,
+        "fallback_requests": per_request["intensity_fallback"].to_numpy(dtype=np.float64),
+        "estimated_requests": per_request["estimated"].to_numpy(dtype=np.float64),
+        "energy [kWh]": per_request["energy [kWh]"].to_numpy(dtype=np.float64),
+        "duration [s]": per_request["duration [s]"].to_numpy(dtype=np.float64),
+        **{c: per_request[c].to_numpy(dtype=np.float64) for c in PART_COLUMNS},
+    }
+    # one integer group id per row from the key codes, then one bincount per column
+    cats, codes = [], []
+    for k in ("model", "region"):
+        col = per_request[k]
+        c = col if isinstance(col.dtype, pd.CategoricalDtype) else _as_category(col, k)
+        cats.append(c.cat.categories)
+        codes.append(np.asarray(c.cat.codes.to_numpy(), dtype=np.int64))
+    day_ns = utc_ns(per_request["day"], "day") if n else np.zeros(0, np.int64)
+    d0 = int(day_ns.min()) if n else 0
+    day_i = (day_ns - d0) // DAY_NS
+    n_m, n_r = len(cats[0]), len(cats[1])
+    n_d = int(day_i.max()) + 1 if n else 1
+    gid = (codes[0] * n_d + day_i) * n_r + codes[1]
+    size = n_m * n_d * n_r
+    if size > 4 * n + 1024:  # sparse keys: number the groups present instead
+        present, gid = np.unique(gid, return_inverse=True)
+        size = len(present)
+    else:
+        present = np.arange(size)
+    counts = np.bincount(gid, minlength=size)
+    keep = np.flatnonzero(counts)
+    g = present[keep]
+    out = {
+        "model": pd.Categorical.from_codes(g // (n_d * n_r), categories=cats[0]),
+        "day": pd.DatetimeIndex(d0 + (g // n_r % n_d) * DAY_NS, tz="UTC").as_unit("ns"),
+        "region": pd.Categorical.from_codes(g % n_r, categories=cats[1]),
+    }
+    for name, v in values.items():
+        out[name] = (counts[keep] if v is None
+                     else np.bincount(gid, weights=v, minlength=size)[keep])
+    frame = pd.DataFrame(out)
+    return frame.astype({c: np.int64 for c in ("requests", "fallback_requests",
+                                               "estimated_requests")})
 
 
 @dataclass(frozen=True)
