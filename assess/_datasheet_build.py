@@ -268,7 +268,7 @@ def build_datasheet(
                   "dataset": ["the prepared dataset (EPC)"],
                   "platform": ["the platform (EPC)"]}.get(kind, ["the product (EPC)"])
     identity = Identity(
-        id=product, name=str(attrs["name"]), kind=kind,  # type: ignore[arg-type]
+        id=product, name=str(attrs["name"]), kind=kind,
         revision=attrs.get("revision"), licence=attrs.get("licence"), task=attrs.get("task"),
         lifetime=None if lifetime is None else f"{fmt_num(lifetime.m_as('year'))} year",
         functional_units=functional)

@@ -4,7 +4,7 @@
 >>> fmt_carbon(quantity(1234.5, "gCO2e"))
 '1.23 kgCO2e'
 >>> fmt_carbon(quantity(0.000321, "gCO2e"))
-'0.321 mgCO2e'
+'321 µgCO2e'
 >>> fmt_energy(quantity(0.0025, "kWh"))
 '2.5 Wh'
 >>> fmt_count(2.5e9)
@@ -31,7 +31,8 @@ __all__ = [
 #: Provenance labels from strongest to weakest evidence.
 PROVENANCE_ORDER = ("measured", "sampled", "estimated", "reported", "mixed")
 
-_CARBON_STEPS = ((1e6, "tCO2e"), (1e3, "kgCO2e"), (1.0, "gCO2e"), (1e-3, "mgCO2e"))
+_CARBON_STEPS = ((1e6, "tCO2e"), (1e3, "kgCO2e"), (1.0, "gCO2e"), (1e-3, "mgCO2e"),
+                 (1e-6, "µgCO2e"), (1e-9, "ngCO2e"))
 _ENERGY_STEPS = ((1e3, "MWh"), (1.0, "kWh"), (1e-3, "Wh"), (1.0 / 3.6e6, "J"))
 
 

@@ -68,6 +68,10 @@ td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px}
 footer{color:var(--muted);font-size:12.5px;text-align:center;padding:10px}
 ul{margin:6px 0;padding-left:20px}
+td.src{font-size:12.5px;color:var(--muted);max-width:340px}
+td.src a,ol.sources a{color:var(--accent);text-decoration:none}
+ol.sources{font-size:12.5px;color:var(--muted);padding-left:28px}
+ol.sources li{margin:3px 0}
 """
 
 
@@ -80,14 +84,39 @@ def _prov(label: str) -> str:
     return f'<span class="prov prov-{e(label)}">{e(label)}</span>'
 
 
-def _fig_cells(f: CarbonFigure) -> str:
+class _Sources:
+    """Numbered sources: a table cell shows ``[n] short label``, the list gives the full text."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, int] = {}
+
+    def ref(self, text: str | None) -> str:
+        if not text:
+            return "not stated"
+        parts = [p.strip() for p in text.split("; ") if p.strip()]
+        out = []
+        for part in parts:
+            n = self.items.setdefault(part, len(self.items) + 1)
+            short = part.split(":")[0] if len(part) > 60 else part
+            short = short if len(short) <= 60 else short[:59] + "…"
+            out.append(f'<a href="#src-{n}" title="{e(part)}">[{n}]</a> {e(short)}')
+        return "<br>".join(out)
+
+    def html(self) -> str:
+        if not self.items:
+            return ""
+        rows = "".join(f'<li id="src-{n}">{e(t)}</li>' for t, n in self.items.items())
+        return f'<section id="sources"><h2>Sources</h2><ol class="sources">{rows}</ol></section>'
+
+
+def _fig_cells(f: CarbonFigure, src: _Sources) -> str:
     split = ""
     if f.by_provenance:
         split = "<br><small>" + ", ".join(
             f"{e(k)} {e(fmt_carbon(v))}" for k, v in f.by_provenance.items()) + "</small>"
     return (f'<td class="num">{e(fmt_carbon(f.value))}</td>'
             f'<td class="num">{e(fmt_uncertainty(f.uncertainty))}</td>'
-            f"<td>{_prov(f.provenance)}{split}</td><td>{e(f.source or 'not stated')}</td>")
+            f"<td>{_prov(f.provenance)}{split}</td><td class=\"src\">{src.ref(f.source)}</td>")
 
 
 _FIG_HEAD = "<th>carbon</th><th>±</th><th>provenance</th><th>source</th>"
@@ -117,6 +146,7 @@ def page(title: str, body: str, *, header: str = "", wide: bool = False) -> str:
 def render_html(ds: Datasheet) -> str:
     """The datasheet as a self-contained HTML page."""
     i = ds.identity
+    src = _Sources()
     names = {n.id: n.name for n in ds.lineage.nodes}
     chips = [f"{i.kind}", f"id {i.id}"]
     chips += [f"{k} {v}" for k, v in (("revision", i.revision), ("licence", i.licence),
@@ -160,15 +190,15 @@ def render_html(ds: Datasheet) -> str:
         + (f"<ul>{viol}</ul>" if viol else "") + "</section>")
 
     # EPC
-    phase_rows = "".join(f"<tr><td>{e(p.phase)}</td>{_fig_cells(p.carbon)}</tr>"
+    phase_rows = "".join(f"<tr><td>{e(p.phase)}</td>{_fig_cells(p.carbon, src)}</tr>"
                          for p in ds.epc.by_phase)
     anc_rows = "".join(f"<tr><td>{e(a.name)}</td><td class=\"num\">{e(fmt_share(a.share))}</td>"
-                       f"{_fig_cells(a.carbon)}</tr>" for a in ds.epc.by_ancestor)
+                       f"{_fig_cells(a.carbon, src)}</tr>" for a in ds.epc.by_ancestor)
     job_rows = "".join(
         f"<tr><td>{e(names.get(j.product, j.product))}</td><td>{e(j.name)}</td>"
         f"<td>{e(j.phase)}</td><td class=\"num\">"
         f"{e('not stated' if j.energy is None else fmt_energy(j.energy))}</td>"
-        f"{_fig_cells(j.carbon)}</tr>" for j in ds.epc.jobs)
+        f"{_fig_cells(j.carbon, src)}</tr>" for j in ds.epc.jobs)
     out.append(
         "<section id=\"epc\"><h2>Embodied product cost (EPC)</h2>"
         f"<p>Total: <b data-figure=\"epc-total-text\">{e(fmt_carbon(ds.epc.total.value))}</b> "
@@ -187,9 +217,10 @@ def render_html(ds: Datasheet) -> str:
         pr = ds.per_request
         part_rows = "".join(
             f'<tr><td><span class="swatch" style="background:{PART_COLOURS.get(p, "#999")}">'
-            f"</span>{e(p)}</td>{_fig_cells(f)}</tr>" for p, f in pr.parts.items())
-        part_rows += (f"<tr><td><b>inference only</b></td>{_fig_cells(pr.inference_only)}</tr>"
-                      f"<tr><td><b>total, extended boundary</b></td>{_fig_cells(pr.total)}</tr>")
+            f"</span>{e(p)}</td>{_fig_cells(f, src)}</tr>" for p, f in pr.parts.items())
+        part_rows += (
+            f"<tr><td><b>inference only</b></td>{_fig_cells(pr.inference_only, src)}</tr>"
+            f"<tr><td><b>total, extended boundary</b></td>{_fig_cells(pr.total, src)}</tr>")
         curve = ""
         if pr.curve is not None:
             be = pr.curve.break_even
@@ -242,12 +273,13 @@ def render_html(ds: Datasheet) -> str:
                    "<th>technique</th><th>score</th><th>advice</th><th>why</th></tr>"
                    f"{rows}</table></section>")
     rows = "".join(f"<tr><td>{e(a.name)}</td><td>{e(a.value)}</td>"
-                   f"<td>{e(a.source or 'not stated')}</td><td>{e(a.year or '')}</td></tr>"
+                   f"<td class=\"src\">{src.ref(a.source)}</td><td>{e(a.year or '')}</td></tr>"
                    for a in ds.assumptions)
     notes = "".join(f"<li>{e(n)}</li>" for n in [*ds.notes, ds.offsets_statement])
     out.append("<section id=\"assumptions\"><h2>Assumptions</h2><table><tr><th>assumption</th>"
                f"<th>value</th><th>source</th><th>year</th></tr>{rows}</table>"
                f"<h3>Notes</h3><ul>{notes}</ul></section>")
+    out.append(src.html())
     out.append(f"<footer>Generated by {e(ds.generated_by)} · datasheet schema "
                f"{e(ds.schema_version)}</footer>")
     return page(f"Carbon datasheet: {i.name}", "".join(out), header=header)

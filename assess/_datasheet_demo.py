@@ -1,0 +1,251 @@
+"""The main job (``modelcarbon demo``) on embedded defaults only.
+
+1. A provenance graph with the published BERT-family lineage (shipped by ``lineage``, when
+   present) and a lineage measured on this machine: ``compress.run_all`` trains a teacher on
+   scikit-learn digits and prunes, quantises and distils it, each a measured job.
+2. The ledger ``<out>/ledger.sqlite``: written to a temporary file and moved into place at the
+   end (a crash leaves the previous ledger whole). The graph is saved whole; each model's
+   measured inference batch is appended as a job of its own (``meta.role = "inference"``).
+   Running twice gives the same products, edges and reported jobs; the measured jobs are new
+   measurements with new ids that replace the previous run's, never duplicates beside them.
+3. EPC of every product, per-request ASC^e of every model with a measured request, adoption
+   advice for every technique (the example organisation, measured levels applied), a
+   datasheet per model (HTML, Markdown, JSON, Hugging Face YAML) and the portfolio report.
+
+Defaults (stated in every datasheet's assumptions): this machine is charged the German grid
+average (country table) in a facility with PUE 1.2, and the embodied carbon of the shipped
+"server baseline without accelerators"; every model is amortised over
+:data:`LIFETIME_REQUESTS` requests and served at :data:`REQUESTS_PER_YEAR`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from assess._datasheet_build import Alternative, alternative_from_graph, build_datasheet
+from assess._datasheet_ledger import inference_meta, inference_requests
+from assess._datasheet_model import Datasheet
+from assess._report import portfolio_from_datasheets, write_portfolio
+from carbon import Facility, Job, System, asc_e, country, hardware
+
+__all__ = [
+    "COUNTRY",
+    "LIFETIME_REQUESTS",
+    "PUE",
+    "REQUESTS_PER_YEAR",
+    "DemoResult",
+    "demo_advice",
+    "local_system",
+    "published_lineage",
+    "run_demo",
+]
+
+COUNTRY = "DEU"
+PUE = 1.2
+LIFETIME_REQUESTS = 1e8
+REQUESTS_PER_YEAR = 1e7
+
+#: Rated characteristics of each technique family for the demo's advice (an example rating,
+#: labelled ``rated``; the measured numbers then set energy_reduction and inform disruption).
+DEMO_RATINGS: dict[str, dict[str, str]] = {
+    "prune": {"complexity": "M", "effort": "M", "disruption": "M", "energy_reduction": "M"},
+    "quantise": {"complexity": "L", "effort": "L", "disruption": "L", "energy_reduction": "M"},
+    "distil": {"complexity": "M", "effort": "H", "disruption": "M", "energy_reduction": "H"},
+    "drop": {"complexity": "L", "effort": "L", "disruption": "L", "energy_reduction": "M"},
+}
+
+Step = Callable[[str], None]
+
+
+@dataclass
+class DemoResult:
+    """What the demo produced (paths, tables and the objects behind them)."""
+
+    ledger: Path
+    graph: Any
+    datasheets: list[Datasheet]
+    files: list[Path]
+    epc: Any
+    advice: list[Any]
+    results: list[Any]
+    notes: list[str] = field(default_factory=list)
+
+
+def local_system() -> System:
+    """This machine as a ``carbon.System`` on embedded defaults (see the module doc)."""
+    entry = hardware("server baseline without accelerators")
+    fac = Facility(name=f"this machine (assumed {COUNTRY} grid, PUE {PUE})", pue=PUE,
+                   mix=country(COUNTRY))
+    return System(name="this machine (CPU host)", embodied=entry.embodied,
+                  lifetime=entry.lifetime, facility=fac,
+                  source=f"{entry.item}: {entry.source}")
+
+
+def published_lineage(graph: Any) -> list[str]:
+    """Add the published BERT-family lineage that ``lineage`` ships; returns notes.
+
+    Looks for a loader in ``lineage`` (``bert_family``, ``published_lineage`` or
+    ``load_published``) taking the graph or returning one to merge; without one, says so.
+    """
+    import lineage
+
+    for name in ("bert_family", "published_lineage", "load_published"):
+        loader = getattr(lineage, name, None)
+        if loader is None:
+            continue
+        try:
+            got = loader(graph)
+        except TypeError:
+            got = loader()
+        if got is not None and got is not graph:
+            _merge(graph, got)
+        return []
+    return ["the published BERT-family lineage is not shipped by this version of lineage: "
+            "only the measured lineage is in the ledger"]
+
+
+def _merge(graph: Any, other: Any) -> None:
+    for pid in other.products():
+        if pid in graph:
+            continue
+        a = other.product(pid)
+        kw = {k: a.get(k) for k in ("name", "lifetime", "revision", "licence", "source")}
+        if a["kind"] == "model":
+            graph.add_model(pid, task=a.get("task"), **kw)
+        elif a["kind"] == "dataset":
+            graph.add_dataset(pid, **kw)
+        else:
+            graph.add_platform(pid, **kw)
+    for e in other.edges():
+        graph.derive(e["child"], e["parent"], e["kind"], share=e["share"], policy=e["policy"],
+                     usage=None if e.get("usage") is None else e["usage"])
+    for j in other.jobs():
+        graph.add_job(j.product, j.record, phase=j.phase)
+
+
+def _family(technique: str) -> str:
+    for key in DEMO_RATINGS:
+        if technique.startswith(key):
+            return key
+    return "prune"
+
+
+def demo_advice(results: list[Any]) -> list[Any]:
+    """Advice for each measured technique: the example organisation, the demo's ratings, the
+    measured energy saving and quality loss applied (``assess.apply_measurement``)."""
+    from assess._advice import advise
+    from assess._framework import Characteristics
+    from assess._framework_files import load_organisation
+    from assess._measured import apply_measurement
+
+    org = load_organisation(Path(__file__).parent / "_data" / "examples" / "org.yaml")
+    out = []
+    for r in results:
+        rated = Characteristics(**DEMO_RATINGS[_family(r.technique)])
+        chars = apply_measurement(rated, r, org.thresholds)
+        out.append(advise(org.organisation, chars, org.calibration, standalone=org.standalone,
+                          technique=r.technique))
+    return out
+
+
+def _inference_jobs(suite: Any) -> list[Job]:
+    figures = [("digits-mlp", suite.teacher_figures)]
+    figures += [(c.result.child, c.after) for c in suite.results if c.after is not None]
+    jobs = []
+    for model, fig in figures:
+        job = fig.job
+        jobs.append(job.model_copy(update={
+            "meta": {**job.meta, **inference_meta(model, int(fig.requests))}}))
+    return jobs
+
+
+def run_demo(out: Path, *, epochs: int = 30, min_seconds: float = 0.5,
+             techniques: tuple[str, ...] | None = None, seed: int = 0,
+             step: Step | None = None, monitor: Any = None) -> DemoResult:
+    """Run the main job into ``out`` (see the module doc); ``step`` reports progress."""
+    import compress
+    from lineage import Ledger, ProvenanceGraph
+    from measure import Monitor
+
+    def tell(what: str) -> None:
+        if step is not None:
+            step(what)
+
+    out.mkdir(parents=True, exist_ok=True)
+    graph = ProvenanceGraph()
+    notes = published_lineage(graph)
+    tell("published lineage")
+    mon = monitor if monitor is not None else Monitor.auto()
+    try:
+        setting = compress.JobSetting(mon, local_system())
+        suite = compress.run_all(setting, graph=graph, seed=seed, epochs=epochs,
+                                 min_seconds=min_seconds, techniques=techniques)
+    finally:
+        if monitor is None:
+            mon.close()
+    notes += list(getattr(mon, "notes", []))
+    tell("measured lineage")
+
+    ledger_path = out / "ledger.sqlite"
+    tmp = out / "ledger.sqlite.tmp"
+    tmp.unlink(missing_ok=True)
+    store = Ledger(str(tmp))
+    try:
+        store.save(graph)
+        store.add_jobs(_inference_jobs(suite))
+    finally:
+        store.close()
+    os.replace(tmp, ledger_path)
+    tell("ledger")
+
+    # everything below reads the ledger back: it is the book of record
+    store = Ledger(str(ledger_path))
+    try:
+        graph = store.load()
+        requests = inference_requests(store.jobs())
+    finally:
+        store.close()
+    results = [c.result for c in suite.results]
+    advice = demo_advice(results)
+    tell("advice")
+
+    teacher = "digits-mlp"
+    alt_teacher: Alternative | None = None
+    if teacher in graph and teacher in requests:
+        alt_teacher = alternative_from_graph(graph, teacher, requests[teacher])
+    sheets: list[Datasheet] = []
+    files: list[Path] = []
+    from assess._cli_datasheet import write_datasheet
+
+    sheet_dir = out / "datasheets"
+    for pid in graph.products():
+        if graph.product(pid)["kind"] != "model":
+            continue
+        mine = [a for a, r in zip(advice, results, strict=True) if pid in (r.child, r.parent)]
+        below_teacher = pid in graph.nx and teacher in nx.ancestors(graph.nx, pid)
+        alt = alt_teacher if below_teacher else None
+        ds = build_datasheet(graph, pid, request=requests.get(pid),
+                             lifetime_requests=LIFETIME_REQUESTS, alternative=alt,
+                             compression=results, advice=mine)
+        sheets.append(ds)
+        files += write_datasheet(ds, sheet_dir, ["html", "md", "json", "hf"])
+        tell(f"datasheet {pid}")
+    frame = graph.epc_all()
+    table = portfolio_from_datasheets(
+        sheets, requests_per_year=REQUESTS_PER_YEAR,
+        complete={str(k): bool(v) for k, v in frame["complete"].items()},
+        conserving={str(k): bool(v) for k, v in frame["conserving"].items()})
+    files += write_portfolio(table, out)
+    tell("portfolio report")
+    return DemoResult(ledger_path, graph, sheets, files, frame, advice, results, notes)
+
+
+def request_carbon_g(job: Job) -> float:
+    """ASC^e of one request [gCO2e magnitude] (for the demo's console table)."""
+    return asc_e(job).asc_e_g
