@@ -271,22 +271,31 @@ class RamEstimateProbe(AccumulatingProbe):
     method = "per-gb-estimate"
     provenance = "estimated"
 
-    def __init__(self, *, proc_root: str | Path = "/proc") -> None:
+    def __init__(self, *, proc_root: str | Path = "/proc", refresh_s: float = 1.0) -> None:
         super().__init__()
         self.key = "ram"
         self.proc_root = proc_root
+        self.refresh_s = refresh_s
+        self._gb: float | None = None
+        self._read_at_s = 0.0
         self.w_per_gb, src = memory_power_per_gb()
         total, _ = read_meminfo(proc_root)
         self.name = f"{total / 1e9:.1f} GB RAM"
         self.source = (f"{self.w_per_gb} W/GB x GB in use (MemTotal - MemAvailable, "
-                       f"/proc/meminfo), trapezoid; figure: {src}")
+                       f"/proc/meminfo, re-read every {refresh_s:g} s), trapezoid; "
+                       f"figure: {src}")
         self.static_details = {"w_per_gb": self.w_per_gb, "mem_total_gb": total / 1e9,
                                "uncertainty": "per-GB model: error not quantified",
                                "idle": "the model has no idle term: idle unknown"}
 
     def _read(self, now_s: float) -> tuple[float, float]:
-        total, available = read_meminfo(self.proc_root)
-        return (total - available) / 1e9, now_s
+        # /proc/meminfo costs ~0.1 ms to generate and memory in use changes slowly: re-read it
+        # at most every refresh_s and hold the value in between (edges included)
+        if self._gb is None or now_s - self._read_at_s >= self.refresh_s:
+            total, available = read_meminfo(self.proc_root)
+            self._gb = (total - available) / 1e9
+            self._read_at_s = now_s
+        return self._gb, now_s
 
     def _book(self, prev: tuple[float, float], cur: tuple[float, float]
               ) -> tuple[float, float, str | None, str]:
