@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from assess._datasheet_model import (
+    SOURCE_SEP,
     Assumption,
     BreakEven,
     CarbonFigure,
@@ -67,7 +68,7 @@ def _label(labels: Iterable[str]) -> ProvenanceLabel:
 
 def _sources(job: Job) -> str | None:
     found = sorted({u.source for u in job.energy if u.source})
-    return "; ".join(found) if found else None
+    return SOURCE_SEP.join(found) if found else None
 
 
 def figure_of_job(job: Job) -> CarbonFigure:
@@ -194,7 +195,7 @@ def per_request_section(
             parts[part] = share if own == 0 else CarbonFigure.sum(
                 [share, CarbonFigure(value=quantity(own, "gCO2e"), provenance="reported")])
         else:
-            src = {"embodied": "; ".join(sorted({u.system.source or u.system.name
+            src = {"embodied": SOURCE_SEP.join(sorted({u.system.source or u.system.name
                                                   for u in request.energy})),
                    "platform": request.platform.name if request.platform else None,
                    "retraining": "stated re-training carbon" if request.retraining else None,

@@ -27,6 +27,7 @@ from carbon import Carbon, Energy, Record, quantity
 
 __all__ = [
     "SCHEMA_VERSION",
+    "SOURCE_SEP",
     "AdviceLine",
     "AncestorShare",
     "Assumption",
@@ -53,6 +54,9 @@ SCHEMA_VERSION = "1.0"
 
 #: How a figure was obtained; ``mixed`` for a sum of figures obtained in different ways.
 ProvenanceLabel = Literal["measured", "sampled", "estimated", "reported", "mixed"]
+
+#: Separates several sources in one ``source`` field (a source may itself contain "; ").
+SOURCE_SEP = "\n"
 
 #: The statement every datasheet carries (METRICS.md: gross emissions only).
 NO_OFFSETS = ("No offsets, renewable-energy certificates or avoided emissions are applied: "
@@ -101,8 +105,9 @@ class CarbonFigure(Record):
         labels = {f.provenance for f in figs} | set(split)
         label: ProvenanceLabel = labels.pop() if len(labels) == 1 else "mixed"  # type: ignore[assignment]
         if source is None:
-            sources = sorted({f.source for f in figs if f.source})
-            source = "; ".join(sources) if len(sources) <= 3 else (
+            sources = sorted({part for f in figs if f.source
+                              for part in f.source.split(SOURCE_SEP)})
+            source = SOURCE_SEP.join(sources) if len(sources) <= 3 else (
                 f"{len(sources)} sources (see the jobs table)")
         return cls(
             value=quantity(total_g, "gCO2e"), provenance=label, source=source or None,

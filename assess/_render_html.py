@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 
-from assess._datasheet_model import CarbonFigure, Datasheet
+from assess._datasheet_model import SOURCE_SEP, CarbonFigure, Datasheet
 from assess._render_charts import (
     PART_COLOURS,
     chart_cost_curve,
@@ -93,12 +93,11 @@ class _Sources:
     def ref(self, text: str | None) -> str:
         if not text:
             return "not stated"
-        parts = [p.strip() for p in text.split("; ") if p.strip()]
+        parts = [p.strip() for p in text.split(SOURCE_SEP) if p.strip()]
         out = []
         for part in parts:
             n = self.items.setdefault(part, len(self.items) + 1)
-            short = part.split(":")[0] if len(part) > 60 else part
-            short = short if len(short) <= 60 else short[:59] + "…"
+            short = part if len(part) <= 70 else part[:69] + "…"
             out.append(f'<a href="#src-{n}" title="{e(part)}">[{n}]</a> {e(short)}')
         return "<br>".join(out)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from assess._datasheet_model import CarbonFigure, Datasheet
+from assess._datasheet_model import SOURCE_SEP, CarbonFigure, Datasheet
 from assess._render_format import (
     fmt_carbon,
     fmt_count,
@@ -53,7 +53,7 @@ def md(text: object) -> str:
 
 def _fig_cells(f: CarbonFigure) -> str:
     return (f"{fmt_carbon(f.value)} | {fmt_uncertainty(f.uncertainty)} | {f.provenance} | "
-            f"{md(f.source or 'not stated')}")
+            f"{md((f.source or 'not stated').replace(SOURCE_SEP, '; '))}")
 
 
 def render_json(ds: Datasheet) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -95,7 +96,7 @@ def test_per_request_needs_exactly_one_basis(kw) -> None:
 def test_curve_falls_towards_the_rest() -> None:
     c = cost_curve(1000.0, 0.5, 1.0, 1e9, points=20)
     totals = [grams(p.per_request) for p in c.points]
-    assert all(a > b for a, b in zip(totals, totals[1:], strict=False))
+    assert all(a > b for a, b in itertools.pairwise(totals))
     assert totals[-1] == pytest.approx(0.5, rel=1e-5)
     assert all(grams(p.operational) == 0.5 for p in c.points)
 

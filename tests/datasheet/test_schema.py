@@ -42,7 +42,8 @@ def test_rendered_json_validates_and_round_trips(datasheet: Datasheet) -> None:
     (lambda d: d["identity"].__setitem__("functional_units", []), "identity/functional_units"),
     (lambda d: d.__setitem__("surprise", 1), "(top level)"),
 ])
-def test_invalid_documents_are_refused_naming_the_place(datasheet: Datasheet, mutate, where) -> None:
+def test_invalid_documents_are_refused_naming_the_place(datasheet: Datasheet, mutate,
+                                                       where) -> None:
     doc = json.loads(render_json(datasheet))
     mutate(doc)
     with pytest.raises(DataError) as info:
