@@ -77,6 +77,14 @@ def overhead(repeats: int) -> None:
             m = mon.end_window("loop")
             mon.close()
             assert m.device("gpu:0").details["reads"] > 1
+    mon = _monitor(None)
+    polled = [p for p in mon.probes if p.needs_polling]
+    t0 = time.perf_counter_ns()
+    for _ in range(2000):
+        for p in polled:
+            p.poll(time.perf_counter())
+    tick_us = (time.perf_counter_ns() - t0) / 2000 / 1e3
+    mon.close()
     base = statistics.median(times["none"])
     print("1. slowdown of a digits MLP training loop (6 epochs, CPU, 1 torch thread), "
           f"median of {repeats} interleaved runs")
@@ -86,6 +94,8 @@ def overhead(repeats: int) -> None:
         spread = (max(times[label]) - min(times[label])) / base * 100
         print(f"   sampler {label:>6}: {med:.3f} s, ratio {med / base:.4f} "
               f"({(med / base - 1) * 100:+.2f} %; run-to-run spread {spread:.1f} %)")
+    print(f"   one sampler tick (fake GPU + memory polls): {tick_us:.1f} us, i.e. "
+          f"{tick_us / 1e3:.3f} % of one core at 100 ms and {tick_us / 1e2:.3f} % at 10 ms")
 
 
 def window_cost(n: int) -> None:
