@@ -20,7 +20,15 @@ from compress._distil import (
 )
 from compress._errors import MissingExtraError, MissingLayersError, ShapeMismatchError
 from compress._evaluate import accuracy, latency_per_request, predict
-from compress._jobs import Suite, distil, drop_batches, prune, quantise, run_all
+from compress._jobs import (
+    Suite,
+    distil,
+    drop_batches,
+    prune,
+    quantise,
+    results_table,
+    run_all,
+)
 from compress._measured import (
     Compressed,
     Evaluation,
@@ -28,6 +36,15 @@ from compress._measured import (
     JobSetting,
     measure_model,
     measured_call,
+)
+from compress._minilm import (
+    MiniLMData,
+    load_minilm,
+    minilm_available,
+    minilm_path,
+    run_minilm,
+    sentences,
+    tokenise,
 )
 from compress._prune import (
     prunable_layers,
@@ -49,6 +66,7 @@ __all__ = [
     "Evaluation",
     "Figures",
     "JobSetting",
+    "MiniLMData",
     "MissingExtraError",
     "MissingLayersError",
     "ShapeMismatchError",
@@ -67,8 +85,11 @@ __all__ = [
     "from_bytes",
     "int8_backend",
     "latency_per_request",
+    "load_minilm",
     "measure_model",
     "measured_call",
+    "minilm_available",
+    "minilm_path",
     "mlp",
     "predict",
     "prunable_layers",
@@ -78,10 +99,14 @@ __all__ = [
     "quantise",
     "quantise_int8",
     "require_torch",
+    "results_table",
     "run_all",
+    "run_minilm",
+    "sentences",
     "serialised_size",
     "shrinkable_pairs",
     "sparsity",
     "to_bytes",
+    "tokenise",
     "train_classifier",
 ]

@@ -31,10 +31,11 @@ if TYPE_CHECKING:
     import pandas as pd
     import torch
 
-    from compress._digits import DigitsSplit
     from lineage import ProvenanceGraph
 
-__all__ = ["Suite", "distil", "drop_batches", "prune", "quantise", "run_all"]
+__all__ = [
+    "Suite", "distil", "drop_batches", "prune", "quantise", "results_table", "run_all",
+]
 
 PruneMethod = Literal["magnitude", "global", "structured"]
 Scheme = Literal["int8", "fp16", "bf16"]
@@ -213,33 +214,39 @@ class Suite:
 
     graph: ProvenanceGraph
     teacher: torch.nn.Module
-    split: DigitsSplit
+    split: Any  # DigitsSplit (run_all) or MiniLMData (run_minilm)
     teacher_figures: Figures
     results: list[Compressed] = field(default_factory=list)
 
     def table(self) -> pd.DataFrame:
-        """One row per technique: metric, size, latency, energy per request, job, break-even."""
-        import pandas as pd
+        """One row per technique (see :func:`results_table`)."""
+        return results_table(self.results)
 
-        rows = []
-        for c in self.results:
-            r = c.result
-            rows.append({
-                "technique": r.technique, "child": r.child,
-                f"{r.metric_name} before": r.metric_before,
-                f"{r.metric_name} after": r.metric_after,
-                "size before [B]": r.size_before, "size after [B]": r.size_after,
-                "latency before [us]": r.latency_before.m_as("us"),
-                "latency after [us]": r.latency_after.m_as("us"),
-                "E/request before [mJ]": r.energy_per_request_before.m_as("mJ"),
-                "E/request after [mJ]": r.energy_per_request_after.m_as("mJ"),
-                "energy reduction [%]": r.energy_reduction_pct,
-                "job energy [J]": r.job_energy.m_as("J"),
-                "job carbon [gCO2e]": r.job_carbon.m_as("gCO2e"),
-                "break-even [requests]": r.break_even_requests,
-                "provenance": str(r.energy_provenance),
-            })
-        return pd.DataFrame(rows)
+
+def results_table(results: list[Compressed]) -> pd.DataFrame:
+    """One row per technique: metric, size, latency, energy per request, job, break-even."""
+    import pandas as pd
+
+    rows = []
+    for c in results:
+        r = c.result
+        rows.append({
+            "technique": r.technique, "child": r.child, "metric": r.metric_name,
+            "before": r.metric_before, "after": r.metric_after,
+            "size before [B]": r.size_before, "size after [B]": r.size_after,
+            "latency before [us]": r.latency_before.m_as("us"),
+            "latency after [us]": r.latency_after.m_as("us"),
+            "E/req before [mJ]": r.energy_per_request_before.m_as("mJ"),
+            "E/req after [mJ]": r.energy_per_request_after.m_as("mJ"),
+            "E reduction [%]": r.energy_reduction_pct,
+            "job energy [J]": r.job_energy.m_as("J"),
+            "baseline job [J]": None if r.baseline_job_energy is None
+            else r.baseline_job_energy.m_as("J"),
+            "job carbon [gCO2e]": r.job_carbon.m_as("gCO2e"),
+            "break-even [requests]": r.break_even_requests,
+            "provenance": str(r.energy_provenance),
+        })
+    return pd.DataFrame(rows)
 
 
 def run_all(

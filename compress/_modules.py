@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["Cast", "MeanPooledEmbedder"]
+__all__ = ["Cast", "MeanPooledEmbedder", "SentenceEncoder"]
 
 
 class Cast(nn.Module):
@@ -48,3 +48,25 @@ class MeanPooledEmbedder(nn.Module):
         summed = (self.embed(input_ids) * mask).sum(dim=1)
         pooled = summed / mask.sum(dim=1).clamp(min=1.0)
         return self.proj(pooled)  # type: ignore[no-any-return]
+
+
+class SentenceEncoder(nn.Module):
+    """A transformer encoder as a sentence embedder: mean pooling over real tokens, then L2
+    normalisation (the all-MiniLM-L6-v2 recipe: Transformer -> Pooling(mean) -> Normalize).
+
+    ``forward(input_ids, attention_mask)`` -> ``(batch, hidden)``.
+    """
+
+    def __init__(self, encoder: nn.Module, normalise: bool = True):
+        super().__init__()
+        self.encoder = encoder
+        self.normalise = normalise
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
+        tokens = hidden.last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(tokens.dtype)
+        pooled = (tokens * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+        if self.normalise:
+            pooled = nn.functional.normalize(pooled, p=2.0, dim=1)
+        return pooled  # type: ignore[no-any-return]

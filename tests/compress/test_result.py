@@ -10,7 +10,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from carbon import InvalidValueError, ModelCarbonError, Q_, UnitMismatchError
+from carbon import Q_, InvalidValueError, ModelCarbonError, UnitMismatchError
 from compress import CompressionResult
 
 
