@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 import uuid
+from array import array
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
@@ -28,7 +30,7 @@ from carbon import (
 )
 from lineage._epc import EPCBreakdown, JobEntry
 from lineage._errors import UnknownProductError
-from lineage._index import FULL, KIND_CODE, Index, Rollup
+from lineage._index import FULL, KIND_CODE, SHARE, Index, Rollup
 from lineage._kinds import (
     POLICY_CODE,
     EdgeKind,
@@ -103,6 +105,66 @@ def _job_facts(job: Job | ReportedCarbon) -> tuple[float, str, str | None]:
                             "a carbon.Job or a lineage.ReportedCarbon")
 
 
+@dataclass(frozen=True, slots=True)
+class EdgeSpec:
+    """An edge's checked allocation: kind, policy, share, usage (given and in base units)."""
+
+    kind: EdgeKind
+    policy: Policy
+    share_value: float
+    usage_given: float | None
+    usage_unit: str | None
+    usage_base: float
+    dim: str | None
+
+    def attrs(self) -> dict[str, Any]:
+        """The edge attributes stored in the graph, the JSON and the ledger."""
+        out: dict[str, Any] = {"kind": self.kind.value, "policy": self.policy.value}
+        if self.policy is Policy.SHARE:
+            out["share"] = self.share_value
+        if self.usage_given is not None:
+            out["usage"] = self.usage_given
+            out["usage_unit"] = self.usage_unit
+        return out
+
+
+def edge_spec(child: str, parent: str, kind: str, *, share: Any = None,
+              policy: str | None = None, usage: Any = None) -> EdgeSpec:
+    """Check one edge's arguments as :meth:`ProvenanceGraph.derive` documents them."""
+    _check_id(child, "child")
+    _check_id(parent, "parent")
+    ek = parse(EdgeKind, kind, "kind")
+    if child == parent:
+        raise InvalidValueError("parent", parent, "a parent other than the child itself "
+                                "(the lineage graph is acyclic)")
+    if share is not None:
+        s = _share(share)
+        pol = Policy.SHARE
+        if policy is not None and parse(Policy, policy, "policy") is not Policy.SHARE:
+            raise InvalidValueError("policy", policy, "no policy when a share is given "
+                                    "(or policy='share')")
+    else:
+        s = 0.0
+        if policy is None:
+            pol = Policy.CUTOFF if ek is EdgeKind.RUNS_ON else Policy.EQUAL
+        else:
+            pol = parse(Policy, policy, "policy")
+        if pol is Policy.SHARE:
+            raise InvalidValueError("share", None, "a share in [0, 1] with policy='share'")
+    u, udim = 0.0, None
+    if pol is Policy.USAGE:
+        if usage is None:
+            raise InvalidValueError("usage", None, "a usage amount (e.g. '120 h' of GPU "
+                                    "time, or a token count) with policy='usage'")
+        u, udim = _usage(usage)
+    elif usage is not None:
+        raise InvalidValueError("usage", usage, "usage only with policy='usage'")
+    unit = None if usage is None else (
+        str(usage.units) if hasattr(usage, "units") else "dimensionless")
+    given = None if usage is None else float(
+        usage.magnitude if hasattr(usage, "magnitude") else usage)
+    return EdgeSpec(ek, pol, s, given, unit, u, udim)
+
 class ProvenanceGraph:
     """Products, the edges they were made along, their jobs, and their EPC (METRICS.md).
 
@@ -127,7 +189,7 @@ class ProvenanceGraph:
         self._g: nx.DiGraph = nx.DiGraph()
         self._ix = Index()
         self._jobs: dict[str, JobEntry] = {}
-        self._by_product: dict[str, dict[str, JobEntry]] = {}
+        self._by_product: dict[str, list[JobEntry]] = {}
         self._usage_dim: dict[int, str] = {}
         self._version = 0
         self._structure = 0  # bumps when slots or edges change (the roll-up pattern)
@@ -193,8 +255,8 @@ class ProvenanceGraph:
             self.remove_edge(id, par)
         for child in list(self._g.successors(id)):
             self.remove_edge(child, id)
-        for job_id in list(self._by_product.get(id, {})):
-            self.remove_job(job_id)
+        for entry in list(self._by_product.get(id, [])):
+            self.remove_job(entry.id)
         self._ix.kind[i] = 0
         self._g.remove_node(id)
         self._unsafe = True
@@ -241,34 +303,8 @@ class ProvenanceGraph:
         through the model's EPC. Either id may be added later (``validate`` reports ids never
         added).
         """
-        _check_id(child, "child")
-        _check_id(parent, "parent")
-        ek = parse(EdgeKind, kind, "kind")
-        if child == parent:
-            raise InvalidValueError("parent", parent, "a parent other than the child itself "
-                                    "(the lineage graph is acyclic)")
-        if share is not None:
-            s = _share(share)
-            pol = Policy.SHARE
-            if policy is not None and parse(Policy, policy, "policy") is not Policy.SHARE:
-                raise InvalidValueError("policy", policy, "no policy when a share is given "
-                                        "(or policy='share')")
-        else:
-            s = 0.0
-            if policy is None:
-                pol = Policy.CUTOFF if ek is EdgeKind.RUNS_ON else Policy.EQUAL
-            else:
-                pol = parse(Policy, policy, "policy")
-            if pol is Policy.SHARE:
-                raise InvalidValueError("share", None, "a share in [0, 1] with policy='share'")
-        u, udim = 0.0, None
-        if pol is Policy.USAGE:
-            if usage is None:
-                raise InvalidValueError("usage", None, "a usage amount (e.g. '120 h' of GPU "
-                                        "time, or a token count) with policy='usage'")
-            u, udim = _usage(usage)
-        elif usage is not None:
-            raise InvalidValueError("usage", usage, "usage only with policy='usage'")
+        spec = edge_spec(child, parent, kind, share=share, policy=policy, usage=usage)
+        pol, s, u, udim = spec.policy, spec.share_value, spec.usage_base, spec.dim
         if self._g.has_edge(parent, child):
             raise InvalidValueError("parent", parent, f"one edge {parent} -> {child} (it "
                                     "exists; remove_edge first to change it)")
@@ -283,13 +319,7 @@ class ProvenanceGraph:
         if ix.out_deg[c] > 0:
             self._unsafe = True  # the new edge may close a cycle: validate everything
         e = ix.add_edge(p, c, POLICY_CODE[pol], s, u)
-        unit = None if usage is None else (
-            str(usage.units) if hasattr(usage, "units") else "dimensionless")
-        self._g.add_edge(parent, child, kind=ek.value, policy=pol.value,
-                         share=s if pol is Policy.SHARE else None,
-                         usage=None if usage is None else float(
-                             usage.magnitude if hasattr(usage, "magnitude") else usage),
-                         usage_unit=unit, _e=e)
+        self._g.add_edge(parent, child, **spec.attrs(), _e=e)
         self._dirty_nodes.update((p, c))
         self._dirty_parents.add(p)
         if pol is Policy.FULL:
@@ -319,7 +349,8 @@ class ProvenanceGraph:
     def edges(self) -> list[dict[str, Any]]:
         """Every edge as a dict (``parent, child, kind, policy, share, usage, usage_unit``)."""
         return [
-            {"parent": u, "child": v, **{k: x for k, x in d.items() if k != "_e"}}
+            {"parent": u, "child": v, "kind": d["kind"], "policy": d["policy"],
+             "share": d.get("share"), "usage": d.get("usage"), "usage_unit": d.get("usage_unit")}
             for u, v, d in sorted(self._g.edges(data=True), key=lambda t: t[2]["_e"])
         ]
 
@@ -349,7 +380,7 @@ class ProvenanceGraph:
         i = ix.slot(product)
         self._g.add_node(product)
         self._jobs[job.id] = entry
-        self._by_product.setdefault(product, {})[job.id] = entry
+        self._by_product.setdefault(product, []).append(entry)
         if ph is not Phase.RETRAINING:
             ix.own_g[i] += carbon_g
             ix.n_jobs[i] += 1
@@ -363,10 +394,10 @@ class ProvenanceGraph:
         if entry is None:
             raise UnknownProductError("job_id", job_id, "the id of an attached job")
         jobs = self._by_product[entry.product]
-        del jobs[job_id]
+        jobs.remove(entry)
         ix = self._ix
         i = ix.pos[entry.product]
-        counted = [j.carbon_g for j in jobs.values() if j.phase != Phase.RETRAINING.value]
+        counted = [j.carbon_g for j in jobs if j.phase != Phase.RETRAINING.value]
         total = 0.0
         for c in counted:
             total += c
@@ -383,7 +414,7 @@ class ProvenanceGraph:
         """Attached jobs (of one product, or all), in the order they were attached."""
         if product is None:
             return list(self._jobs.values())
-        return list(self._by_product.get(product, {}).values())
+        return list(self._by_product.get(product, []))
 
     # ---------------------------------------------------------------------------------
     # bulk building (hub-scale graphs): the same rules, checked on arrays
@@ -470,22 +501,27 @@ class ProvenanceGraph:
         elif usages is not None:
             raise InvalidValueError("usages", "given", "usages only with policy='usage'")
         ix = self._ix
-        for pid in ch:
-            _check_id(pid, "child")
-        for pid in pa:
-            _check_id(pid, "parent")
-        p_slots = np.fromiter((ix.slot(x) for x in pa), dtype=np.int64, count=m)
-        c_slots = np.fromiter((ix.slot(x) for x in ch), dtype=np.int64, count=m)
+        for field, lst in (("child", ch), ("parent", pa)):
+            if not all(type(x) is str and x for x in lst):
+                bad = next(x for x in lst if not (type(x) is str and x))
+                _check_id(bad, field)
+        n_before = ix.n
+        p_slots = self._slots(pa)
+        c_slots = self._slots(ch)
         if np.any(p_slots == c_slots):
             at = int(np.flatnonzero(p_slots == c_slots)[0])
             raise InvalidValueError("parent", pa[at], "a parent other than the child itself")
         key = p_slots * np.int64(ix.n) + c_slots
         if len(np.unique(key)) != m:
             raise InvalidValueError("parents", "duplicate edges", "one edge per (parent, child)")
-        has = self._g.has_edge
-        for u, v in zip(pa, ch, strict=True):
-            if has(u, v):
-                raise InvalidValueError("parent", u, f"one edge {u} -> {v} (it exists)")
+        if len(ix.ep) - ix.dead_edges:
+            old_p, old_c, _ = ix.live_edges()
+            clash = np.isin(key, old_p * np.int64(ix.n) + old_c)
+            del old_p, old_c
+            if clash.any():
+                at = int(np.flatnonzero(clash)[0])
+                raise InvalidValueError("parent", pa[at], f"one edge {pa[at]} -> {ch[at]} "
+                                        "(it exists)")
         if udim is not None:
             for p in np.unique(p_slots).tolist():
                 if self._usage_dim.setdefault(p, udim) != udim:
@@ -523,17 +559,23 @@ class ProvenanceGraph:
         elif pol is Policy.FULL:
             bump(ix.n_full, None, np.int64)
             self._dirty_full.extend(zip(pa, ch, strict=True))
-        for pid in (*pa, *ch):
-            if pid not in self._g:
-                self._g.add_node(pid)
-        share_list = share_a.tolist() if pol is Policy.SHARE else [None] * m
-        usage_list = given.tolist() if pol is Policy.USAGE else [None] * m
-        uunit = unit if pol is Policy.USAGE else None
-        self._g.add_edges_from(
-            (u, v, {"kind": k, "policy": pol.value, "share": s, "usage": us,
-                    "usage_unit": uunit, "_e": e0 + j})
-            for j, (u, v, k, s, us) in enumerate(zip(pa, ch, kind_list, share_list,
-                                                     usage_list, strict=True)))
+        self._g.add_nodes_from(ix.ids[n_before:])
+        pv = pol.value
+        if pol is Policy.SHARE:
+            self._g.add_edges_from(
+                (u, v, {"kind": k, "policy": pv, "share": s, "_e": e0 + j})
+                for j, (u, v, k, s) in enumerate(zip(pa, ch, kind_list, share_a.tolist(),
+                                                     strict=True)))
+        elif pol is Policy.USAGE:
+            self._g.add_edges_from(
+                (u, v, {"kind": k, "policy": pv, "usage": us, "usage_unit": unit,
+                        "_e": e0 + j})
+                for j, (u, v, k, us) in enumerate(zip(pa, ch, kind_list, given.tolist(),
+                                                      strict=True)))
+        else:
+            self._g.add_edges_from(
+                (u, v, {"kind": k, "policy": pv, "_e": e0 + j})
+                for j, (u, v, k) in enumerate(zip(pa, ch, kind_list, strict=True)))
         self._dirty_nodes.update(p_slots.tolist())
         self._dirty_nodes.update(c_slots.tolist())
         self._dirty_parents.update(np.unique(p_slots).tolist())
@@ -562,20 +604,37 @@ class ProvenanceGraph:
                 j in self._jobs for j in job_ids):
             raise InvalidValueError("ids", "duplicates", "one new, distinct job id a product")
         ix = self._ix
-        counted = ph is not Phase.RETRAINING
+        if not all(type(x) is str and x for x in prods):
+            _check_id(next(x for x in prods if not (type(x) is str and x)), "product")
+        n_before = ix.n
+        slots = self._slots(prods)
+        self._g.add_nodes_from(ix.ids[n_before:])
+        phv = ph.value
+        jobs = self._jobs
+        by_product = self._by_product
         for jid, pid, c in zip(job_ids, prods, vals.tolist(), strict=True):
-            _check_id(pid, "product")
-            entry = JobEntry(jid, pid, ph.value, c, prov, source, None)
-            i = ix.slot(pid)
-            if pid not in self._g:
-                self._g.add_node(pid)
-            self._jobs[jid] = entry
-            self._by_product.setdefault(pid, {})[jid] = entry
-            if counted:
-                ix.own_g[i] += c
-                ix.n_jobs[i] += 1
-            self._dirty_nodes.add(i)
+            entry = JobEntry(jid, pid, phv, c, prov, source, None)
+            jobs[jid] = entry
+            lst = by_product.get(pid)
+            if lst is None:
+                by_product[pid] = [entry]
+            else:
+                lst.append(entry)
+        if ph is not Phase.RETRAINING:
+            own = np.frombuffer(ix.own_g, dtype=np.float64).copy()
+            np.add.at(own, slots, vals)
+            ix.own_g[:] = array("d", own.tobytes())
+            cnt = np.frombuffer(ix.n_jobs, dtype=np.int64).copy()
+            np.add.at(cnt, slots, 1)
+            ix.n_jobs[:] = array("q", cnt.tobytes())
+        self._dirty_nodes.update(slots.tolist())
         self._touch(structure=False)
+
+    def _slots(self, ids: list[str]) -> np.ndarray:
+        pos = self._ix.pos
+        slot = self._ix.slot
+        return np.fromiter((pos[x] if x in pos else slot(x) for x in ids), dtype=np.int64,
+                           count=len(ids))
 
     # ---------------------------------------------------------------------------------
     # validation
@@ -669,11 +728,16 @@ class ProvenanceGraph:
         del s_exp, n_eq, n_us, u_tot
         for p in suspects:
             problems += self._parent_problems(int(p))
-        for u, v, d in self._g.edges(data=True):
-            s = d["share"]
-            if s is not None and not 0.0 <= s <= 1.0:
-                problems.append(Problem("share_range", f"share of {u} -> {v}", s,
+        if len(ix.pol):
+            shares = np.frombuffer(ix.share, dtype=np.float64)
+            bad = np.flatnonzero((np.frombuffer(ix.pol, dtype=np.int8) == SHARE)
+                                 & ~((shares >= 0) & (shares <= 1))
+                                 & np.frombuffer(bytes(ix.alive), dtype=np.uint8).astype(bool))
+            for e in bad.tolist():
+                u, v = ix.ids[ix.ep[e]], ix.ids[ix.ec[e]]
+                problems.append(Problem("share_range", f"share of {u} -> {v}", ix.share[e],
                                         "a share in [0, 1]"))
+            del shares
         roll = self._get_rollup()
         if not roll.acyclic:
             problems.append(self._cycle_problem(roll))
@@ -756,7 +820,7 @@ class ProvenanceGraph:
             total += by_ancestor[a]
         by_phase: dict[str, float] = {}
         retraining = 0.0
-        for j in self._by_product.get(product, {}).values():
+        for j in self._by_product.get(product, []):
             if j.phase == Phase.RETRAINING.value:
                 retraining += j.carbon_g
             else:

@@ -26,9 +26,9 @@ _NODE_FIELDS = ("kind", "name", "revision", "licence", "task", "source")
 
 
 def _usage_value(d: dict[str, Any]) -> Any:
-    if d["usage"] is None:
+    if d.get("usage") is None:
         return None
-    if d["usage_unit"] in (None, "dimensionless"):
+    if d.get("usage_unit") in (None, "dimensionless"):
         return d["usage"]
     return Q_(d["usage"], d["usage_unit"])
 
@@ -44,7 +44,7 @@ def to_node_link(graph: ProvenanceGraph) -> dict[str, Any]:
         nodes.append(node)
     edges = [
         {"source": u, "target": v, "kind": d["kind"], "policy": d["policy"],
-         "share": d["share"], "usage": d["usage"], "usage_unit": d["usage_unit"]}
+         "share": d.get("share"), "usage": d.get("usage"), "usage_unit": d.get("usage_unit")}
         for u, v, d in sorted(g.edges(data=True), key=lambda t: (t[0], t[1]))
     ]
     jobs = [

@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, delete, event, exc, select
+from sqlalchemy import Connection, Engine, create_engine, delete, event, exc, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from carbon import InvalidValueError, Job, quantity
 from lineage._errors import LedgerError, UnknownProductError
-from lineage._graph import ProvenanceGraph, _job_facts
+from lineage._graph import ProvenanceGraph, _job_facts, edge_spec
 from lineage._json import _usage_value
-from lineage._kinds import Phase, parse
+from lineage._kinds import Phase, ProductKind, parse
 from lineage._reported import ReportedCarbon
 from lineage._schema import (
     SCHEMA_VERSION,
@@ -265,6 +265,74 @@ class Ledger:
             for j in graph.jobs():
                 self._write_job(conn, j.record, j.product, j.phase)
 
+    # one change at a time (each its own transaction) --------------------------------------
+    def add_product(self, id: str, *, kind: str, name: str, lifetime: Any = None,
+                    revision: str | None = None, licence: str | None = None,
+                    task: str | None = None, source: str | None = None) -> None:
+        """Append one product (checked as the graph's ``add_<kind>`` checks it)."""
+        probe = ProvenanceGraph()
+        kw: dict[str, Any] = {"name": name, "lifetime": lifetime, "revision": revision,
+                              "licence": licence, "source": source}
+        if kind == "model":
+            kw["task"] = task
+        getattr(probe, f"add_{parse(ProductKind, kind, 'kind').value}")(id, **kw)
+        a = probe.nx.nodes[id]
+        with self._tx() as conn:
+            if conn.execute(select(products_t.c.id).where(products_t.c.id == id)).first():
+                raise InvalidValueError("id", id, "a new product id (this one exists)")
+            seq = conn.execute(select(func.coalesce(func.max(products_t.c.seq) + 1, 0))
+                               ).scalar_one()
+            conn.execute(products_t.insert().values(
+                id=id, seq=seq, kind=a["kind"], name=a["name"],
+                lifetime_s=None if a["lifetime"] is None else float(a["lifetime"].m_as("s")),
+                revision=a["revision"], licence=a["licence"], task=a["task"],
+                source=a["source"]))
+
+    def derive(self, child: str, parent: str, kind: str, *, share: Any = None,
+               policy: str | None = None, usage: Any = None) -> None:
+        """Append one edge (checked as :meth:`ProvenanceGraph.derive` checks it; both
+        products must be in the ledger)."""
+        spec = edge_spec(child, parent, kind, share=share, policy=policy, usage=usage)
+        with self._tx() as conn:
+            for pid in (child, parent):
+                if not conn.execute(select(products_t.c.id).where(products_t.c.id == pid)
+                                    ).first():
+                    raise UnknownProductError("product", pid, "a product in this ledger")
+            if conn.execute(select(edges_t.c.seq).where(
+                    (edges_t.c.parent == parent) & (edges_t.c.child == child))).first():
+                raise InvalidValueError("parent", parent, f"one edge {parent} -> {child}")
+            seq = conn.execute(select(func.coalesce(func.max(edges_t.c.seq) + 1, 0))
+                               ).scalar_one()
+            conn.execute(edges_t.insert().values(parent=parent, child=child, seq=seq,
+                                                 **spec.attrs()))
+
+    def remove_edge(self, child: str, parent: str) -> None:
+        """Delete the edge ``parent -> child``."""
+        with self._tx() as conn:
+            n = conn.execute(delete(edges_t).where(
+                (edges_t.c.parent == parent) & (edges_t.c.child == child))).rowcount
+            if not n:
+                raise UnknownProductError("edge", (parent, child), "an edge in this ledger")
+
+    def remove_job(self, job_id: str) -> None:
+        """Delete one job by its id."""
+        with self._tx() as conn:
+            seqs = select(jobs_t.c.seq).where(jobs_t.c.id == job_id)
+            conn.execute(delete(job_systems_t).where(job_systems_t.c.job_seq.in_(seqs)))
+            if not conn.execute(delete(jobs_t).where(jobs_t.c.id == job_id)).rowcount:
+                raise UnknownProductError("job_id", job_id, "the id of a job in this ledger")
+
+    def remove_product(self, id: str) -> None:
+        """Delete a product with its edges and jobs."""
+        with self._tx() as conn:
+            seqs = select(jobs_t.c.seq).where(jobs_t.c.product_id == id)
+            conn.execute(delete(job_systems_t).where(job_systems_t.c.job_seq.in_(seqs)))
+            conn.execute(delete(jobs_t).where(jobs_t.c.product_id == id))
+            conn.execute(delete(edges_t).where((edges_t.c.parent == id)
+                                               | (edges_t.c.child == id)))
+            if not conn.execute(delete(products_t).where(products_t.c.id == id)).rowcount:
+                raise UnknownProductError("product", id, "a product in this ledger")
+
     # reading ---------------------------------------------------------------------------
     def load(self) -> ProvenanceGraph:
         """The graph as saved (and with jobs appended since), in the order it was built."""
@@ -306,8 +374,6 @@ class Ledger:
 
     def count_jobs(self) -> int:
         """How many jobs are stored."""
-        from sqlalchemy import func
-
         with self._tx() as conn:
             return int(conn.execute(select(func.count()).select_from(jobs_t)).scalar_one())
 
