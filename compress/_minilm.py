@@ -118,7 +118,8 @@ def run_minilm(
     children ``-int8`` (quantised_from), ``-pruned-global`` and ``-pruned-ffn``
     (pruned_from; 50 % of Linear weights, and 50 % of feed-forward neurons), ``-student``
     (distilled_from, a mean-pooled static embedder of width ``student_dim``).
-    ``techniques``: a subset of quantise_int8, prune_global, prune_structured, distil.
+    ``techniques``: a subset of quantise_int8, quantise_int8_torch.ao (the fallback backend,
+    for comparison), prune_global, prune_structured, distil.
     """
     th = require_torch()
     from compress._distil import distil_embeddings
@@ -158,6 +159,9 @@ def run_minilm(
     if want("quantise_int8"):
         suite.results.append(quantise(teacher, child=f"{TEACHER_ID}-int8", scheme="int8",
                                       **common))
+    if want("quantise_int8_torch.ao"):
+        suite.results.append(quantise(teacher, child=f"{TEACHER_ID}-int8-torch.ao",
+                                      scheme="int8", backend="torch.ao", **common))
     if want("prune_global"):
         suite.results.append(prune(teacher, child=f"{TEACHER_ID}-pruned-global",
                                    sparsity_=0.5, method="global", **common))
