@@ -148,7 +148,11 @@ def test_incremental_epc_matches_full_after_adding_a_fine_tune(spec: Spec) -> No
     parents = [p for p, k in spec.nodes if k == "model"][:2]
     g.add_model("new", name="new fine-tune")
     for p in parents:
-        g.derive("new", p, "fine_tuned_from")
+        pools = {e["policy"] for e in spec.edges if e["parent"] == p} & {"equal", "usage"}
+        if pools == {"usage"}:
+            g.derive("new", p, "fine_tuned_from", policy="usage", usage=2.0)
+        else:
+            g.derive("new", p, "fine_tuned_from")
     g.add_job("new", ReportedCarbon(carbon="3 gCO2e", source="t"), phase="fine_tuning")
     assert close(g.epc("new").total_g, g.epc_all().loc["new", "epc [gCO2e]"])
 
