@@ -17,6 +17,14 @@ inference request, and ``compare_strategies`` finds the break-even request volum
 <Quantity(1000.0, 'gram_CO2e')>
 """
 
+from lineage._amortise import (
+    BOUNDARY,
+    PerRequest,
+    Strategy,
+    StrategyComparison,
+    compare_strategies,
+    per_request,
+)
 from lineage._epc import EPCBreakdown, JobEntry
 from lineage._errors import (
     InvalidGraphError,
@@ -24,15 +32,18 @@ from lineage._errors import (
     SchemaVersionError,
     UnknownProductError,
 )
+from lineage._example import bert_family, bert_family_data, example_energies
 from lineage._graph import ProvenanceGraph
 from lineage._json import from_json, from_node_link, to_json, to_node_link
 from lineage._kinds import EDGE_KINDS, PHASES, EdgeKind, Phase, Policy, ProductKind
 from lineage._ledger import Ledger, LedgerJob
 from lineage._reported import ReportedCarbon
 from lineage._schema import SCHEMA_VERSION
+from lineage._synthetic import hub_graph, hub_spec
 from lineage._validate import Problem, ValidationReport
 
 __all__ = [
+    "BOUNDARY",
     "EDGE_KINDS",
     "PHASES",
     "SCHEMA_VERSION",
@@ -43,6 +54,7 @@ __all__ = [
     "Ledger",
     "LedgerError",
     "LedgerJob",
+    "PerRequest",
     "Phase",
     "Policy",
     "Problem",
@@ -50,10 +62,19 @@ __all__ = [
     "ProvenanceGraph",
     "ReportedCarbon",
     "SchemaVersionError",
+    "Strategy",
+    "StrategyComparison",
     "UnknownProductError",
     "ValidationReport",
+    "bert_family",
+    "bert_family_data",
+    "compare_strategies",
+    "example_energies",
     "from_json",
     "from_node_link",
+    "hub_graph",
+    "hub_spec",
+    "per_request",
     "to_json",
     "to_node_link",
 ]
