@@ -410,7 +410,7 @@ def request_carbon(log: pd.DataFrame, tables: RequestTables) -> pd.DataFrame:
                      if "energy_provenance" in log.columns
                      else pd.Categorical.from_codes(np.zeros(len(log), np.int8),
                                                     categories=pd.Index(["reported"])))
-        estimated = np.zeros(len(log), dtype=bool)
+        estimated = np.asarray(pd.Series(prov).astype(str).to_numpy() == "estimated")
     else:
         if "power [W]" not in devices.columns:
             raise DataError("columns", list(map(str, log.columns)),
