@@ -33,7 +33,7 @@ def _root() -> None:
     """
 
 
-_COMMAND_MODULES = ("_cli_demo", "_cli_assess", "_cli_measure", "_cli_datasheet")
+_COMMAND_MODULES = ("_cli_demo", "_cli_assess", "_cli_measure", "_cli_datasheet", "_cli_requests")
 
 for _name in _COMMAND_MODULES:
     importlib.import_module(f"assess.{_name}").register(app)
