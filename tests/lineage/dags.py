@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,7 +115,7 @@ def naive_epc(spec: Spec) -> dict[str, float]:
         total = own[p]
         for a in nx.ancestors(g, p):
             paths = nx.all_simple_paths(g, a, p)
-            carried = sum(math.prod(w[(u, v)] for u, v in zip(path, path[1:], strict=False))
+            carried = sum(math.prod(w[(u, v)] for u, v in itertools.pairwise(path))
                           for path in paths)
             total += own[a] * carried
         out[p] = total

@@ -1,0 +1,67 @@
+"""The BERT-family example: energies from the published inputs, against the golden vectors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from carbon import Q_, Facility
+from lineage import bert_family, bert_family_data, example_energies, per_request
+
+GOLDEN = yaml.safe_load((Path(__file__).resolve().parents[2] / "specs" / "golden"
+                         / "lineage_bert_family.yaml").read_text())
+FACILITY = Facility(name="example", pue=1.1, mix="400 gCO2e/kWh")
+
+
+@pytest.mark.parametrize("row", GOLDEN["energies_kwh"], ids=lambda r: r["name"])
+def test_energies(row: dict) -> None:
+    got = example_energies()[row["name"]]
+    assert got.m_as("kWh") == pytest.approx(row["value"], rel=row["rel_tol"])
+
+
+def test_distilbert_inference_is_about_sixty_percent_of_berts() -> None:
+    e = example_energies()
+    ratio = (e["inference: distilbert"] / e["inference: bert"]).m_as("")
+    (row,) = GOLDEN["ratios"]
+    assert ratio == pytest.approx(row["value"], rel=row["rel_tol"])
+    assert e["inference: distilbert"].m_as("kWh") == pytest.approx(0.015, abs=0.0005)
+
+
+@pytest.mark.parametrize("row", GOLDEN["epc_at_400g_pue_1_1_tco2e"], ids=lambda r: r["product"])
+def test_epc(row: dict) -> None:
+    g = bert_family(FACILITY)
+    assert g.epc(row["product"]).total.m_as("tCO2e") == pytest.approx(row["value"],
+                                                                      rel=row["rel_tol"])
+
+
+def test_lineage_shape_and_labels() -> None:
+    g = bert_family(FACILITY)
+    assert g.validate().ok
+    assert set(g.nx.predecessors("roberta")) == {"enwiki", "bookcorpus", "ccnews",
+                                                 "openwebtext", "stories"}
+    assert g.nx.edges["bert", "distilbert"]["kind"] == "distilled_from"
+    assert g.nx.edges["mbert", "distilmbert"]["kind"] == "distilled_from"
+    d = g.epc("distilmbert")
+    assert d.total_g == 0.0 and not d.complete  # nothing published: unknown, not zero
+    assert set(d.unknown) == {"distilmbert", "mbert", "multiwiki"}
+    sources = bert_family_data()["sources"]
+    assert all(g.product(p)["source"] for p in g.products())
+    assert all(j.source for j in g.jobs()) and len(sources) == 6
+    assert "NOT included" in g.jobs("roberta")[0].record.energy[0].system.source
+
+
+def test_embodied_when_given() -> None:
+    g = bert_family(FACILITY, gpu_embodied=Q_(150, "kgCO2e"), gpu_lifetime="3 year")
+    base = bert_family(FACILITY)
+    extra = g.epc("roberta").total_g - base.epc("roberta").total_g
+    assert extra == pytest.approx(1024 * 150e3 * 1 / (3 * 365))
+
+
+def test_per_request_distilbert() -> None:
+    g = bert_family(FACILITY)
+    inf = example_energies()["inference: distilbert"] * 1.1 * Q_(400, "gCO2e/kWh")
+    r = per_request(g, "distilbert", inf.to("gCO2e"), requests=1e9)
+    assert r.inference_only.m_as("gCO2e") == pytest.approx(0.015375 * 440)
+    assert r.model_epc_g == pytest.approx(0.49354254048e6 / 1e9)
