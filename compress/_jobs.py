@@ -155,9 +155,9 @@ def distil(
         return run.model, run
 
     mode = "transfer" if (unlabelled is not None or y is None) else "labelled"
+    n_unlabelled = (0 if unlabelled is None else len(unlabelled)) + (len(x) if y is None else 0)
     notes.insert(0, f"{mode} distillation, T={temperature:g}, alpha={alpha:g}, "
-                    f"{len(x)} labelled={y is not None}, "
-                    f"{0 if unlabelled is None else len(unlabelled)} unlabelled")
+                    f"{0 if y is None else len(x)} labelled and {n_unlabelled} unlabelled inputs")
     out = run_technique(f"distil_{mode}", make, teacher, graph=graph, parent=parent,
                         child=child, edge="distilled_from", phase="distillation",
                         evaluation=evaluation, setting=setting, share=share, policy=policy,
