@@ -55,7 +55,7 @@ def _print_breakdowns(console: Console) -> None:
 
 def _print_results(console: Console, result: object) -> None:
     from assess._datasheet_demo import DemoResult
-    from assess._render_format import fmt_carbon, fmt_g
+    from assess._render_format import fmt_carbon, fmt_epc, fmt_g
 
     assert isinstance(result, DemoResult)
     table = Table(title="EPC and per-request ASC^e of every model (from the ledger)")
@@ -65,9 +65,7 @@ def _print_results(console: Console, result: object) -> None:
     complete = result.epc["complete"]
     for ds in result.datasheets:
         pr = ds.per_request
-        epc = fmt_carbon(ds.epc.total.value)
-        if not bool(complete.get(ds.identity.id, True)):
-            epc = f">= {epc}"
+        epc = fmt_epc(ds.epc)
         table.add_row(ds.identity.id, epc, ds.epc.total.provenance,
                       "unknown" if pr is None else fmt_carbon(pr.total.value),
                       "unknown" if pr is None else fmt_carbon(pr.inference_only.value))
@@ -77,10 +75,10 @@ def _print_results(console: Console, result: object) -> None:
         known = bool(row["complete"])
         value = fmt_g(float(row["epc [gCO2e]"]))
         text = value if known else (
-            "unknown (no job recorded)" if float(row["epc [gCO2e]"]) == 0 else f">= {value}")
+            "unknown (no job recorded)" if float(row["epc [gCO2e]"]) == 0 else f"≥ {value}")
         console.print(f"  {row['kind']} {pid}: EPC {text}")
     if not complete.all():
-        console.print("[dim]>= : a lower bound: a product in its lineage has no job recorded "
+        console.print("[dim]≥ : a lower bound: a product in its lineage has no job recorded "
                       "(unknown, not zero; see the datasheet notes)[/dim]")
     adv = Table(title="Adoption advice (example organisation, measured levels applied)")
     for col in ("technique", "energy/request saved", "quality change", "score", "advice"):
@@ -118,6 +116,8 @@ def register(app: typer.Typer) -> None:
         from assess._datasheet_demo import run_demo
 
         console = Console()
+        if not console.is_terminal:
+            console = Console(width=max(console.width, 120))
         _print_breakdowns(console)
         chosen = None if techniques is None else tuple(
             t.strip() for t in techniques.split(",") if t.strip())

@@ -208,8 +208,8 @@ def build_datasheet(
                 "epc", f"{total.g} g from the jobs vs {epc.total_g} g from the graph",
                 "the same EPC from the jobs and from the graph's roll-up (a wiring bug)")
     else:
-        total = CarbonFigure(value=quantity(0.0, "gCO2e"), provenance="reported",
-                             source="no job recorded: unknown, shown as a lower bound of 0")
+        total = CarbonFigure(value=quantity(0.0, "gCO2e"), provenance="unknown",
+                             source="no job recorded in the lineage: unknown (not zero)")
     own_figs = by_product.get(product, [])
     own = CarbonFigure.sum(own_figs) if own_figs else None
     ancestors = []
@@ -230,6 +230,9 @@ def build_datasheet(
     elif request is None:
         missing = ("no inference request was measured or stated for this model, so the "
                    "per-request ASC^e is unknown")
+    elif not scaled:
+        missing = ("no job is recorded in the model's lineage, so its EPC and the share each "
+                   "request carries are unknown")
     elif lifetime_requests is None and lifetime is None:
         missing = ("neither an expected lifetime request volume nor a deployment lifetime is "
                    "stated, so the EPC share per request is unknown")
@@ -237,10 +240,13 @@ def build_datasheet(
         alt = None if alternative is None else (alternative.name, alternative.epc,
                                                 alternative.per_request)
         per_request = per_request_section(
-            request, epc=total if scaled else None, lifetime_requests=lifetime_requests,
+            request, epc=total, lifetime_requests=lifetime_requests,
             lifetime=None if lifetime_requests is not None else lifetime,
             parallel_jobs=parallel_requests, model_name=str(attrs["name"]), alternative=alt)
         records.append(request)
+        if not epc.complete:
+            lineage_notes.append("The per-request ASC^e is a lower bound too: it carries a "
+                                 "share of an EPC that is itself a lower bound.")
 
     assumptions = assumptions_of_jobs(records)
     assumptions.append(Assumption(name="year", value="365 days (every amortisation)"))
@@ -274,8 +280,9 @@ def build_datasheet(
         functional_units=functional)
     return Datasheet(
         generated_by=GENERATOR, generated_at=generated_at, identity=identity, lineage=lineage,
-        epc=EpcSection(total=total, own=own, by_phase=phases, by_ancestor=ancestors,
-                       jobs=job_lines),
+        epc=EpcSection(total=total, own=own, complete=bool(epc.complete),
+                       bound=None if epc.complete and epc.conserving else str(epc.label),
+                       by_phase=phases, by_ancestor=ancestors, jobs=job_lines),
         per_request=per_request, per_request_missing=missing, assumptions=assumptions,
         compression=compression_lines(compression, product),
         advice=advice_lines(advice),

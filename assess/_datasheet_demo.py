@@ -1,8 +1,9 @@
 """The main job (``modelcarbon demo``) on embedded defaults only.
 
-1. A provenance graph with the published BERT-family lineage (shipped by ``lineage``, when
-   present) and a lineage measured on this machine: ``compress.run_all`` trains a teacher on
-   scikit-learn digits and prunes, quantises and distils it, each a measured job.
+1. A provenance graph with the published BERT-family lineage (``lineage.bert_family``, its
+   jobs charged the US grid with PUE 1.58, with its published CPU inference runs) and a
+   lineage measured on this machine: ``compress.run_all`` trains a teacher on scikit-learn
+   digits and prunes, quantises and distils it, each a measured job.
 2. The ledger ``<out>/ledger.sqlite``: written to a temporary file and moved into place at the
    end (a crash leaves the previous ledger whole). The graph is saved whole; each model's
    measured inference batch is appended as a job of its own (``meta.role = "inference"``).
@@ -32,7 +33,7 @@ from assess._datasheet_build import Alternative, alternative_from_graph, build_d
 from assess._datasheet_ledger import inference_meta, inference_requests
 from assess._datasheet_model import Datasheet
 from assess._report import portfolio_from_datasheets, write_portfolio
-from carbon import Facility, Job, System, asc_e, country, hardware
+from carbon import EnergyUse, Facility, Job, System, asc_e, country, hardware
 
 __all__ = [
     "COUNTRY",
@@ -87,27 +88,46 @@ def local_system() -> System:
                   source=f"{entry.item}: {entry.source}")
 
 
-def published_lineage(graph: Any) -> list[str]:
-    """Add the published BERT-family lineage that ``lineage`` ships; returns notes.
+def published_facility() -> Facility:
+    """Where the published BERT-family jobs are charged: the US grid average (country table)
+    and PUE 1.58, the figures Strubell et al. (2019) used for the same runs."""
+    return Facility(name="published runs (assumed US grid average, PUE 1.58)", pue=1.58,
+                    mix=country("USA"))
 
-    Looks for a loader in ``lineage`` (``bert_family``, ``published_lineage`` or
-    ``load_published``) taking the graph or returning one to merge; without one, says so.
-    """
+
+#: Sentence pairs in the GLUE STS-B dev set, the inference run Sanh et al. (2019) timed.
+STSB_DEV_REQUESTS = 1500
+STSB_SOURCE = ("GLUE STS-B dev set: 1,500 sentence pairs (Wang et al. 2019, GLUE, "
+               "arXiv:1804.07461); timing: Sanh et al. (2019), Table 3")
+
+
+def published_lineage(graph: Any) -> tuple[list[Job], list[str]]:
+    """Add the published BERT-family lineage that ``lineage`` ships (``lineage.bert_family``)
+    to ``graph``, each GPU charged the shipped "GPU (per card)" embodied figure; returns its
+    published CPU inference runs as inference batches, and notes."""
     import lineage
 
-    for name in ("bert_family", "published_lineage", "load_published"):
-        loader = getattr(lineage, name, None)
-        if loader is None:
-            continue
-        try:
-            got = loader(graph)
-        except TypeError:
-            got = loader()
-        if got is not None and got is not graph:
-            _merge(graph, got)
-        return []
-    return ["the published BERT-family lineage is not shipped by this version of lineage: "
-            "only the measured lineage is in the ledger"]
+    gpu = hardware("GPU (per card)")
+    fac = published_facility()
+    family = lineage.bert_family(fac, gpu_embodied=gpu.embodied, gpu_lifetime=gpu.lifetime)
+    _merge(graph, family)
+    data = lineage.bert_family_data()
+    energies = lineage.example_energies()
+    host = hardware("server baseline without accelerators")
+    batches = []
+    for row in data["inference"]:
+        system = System(name=str(row["device"]), embodied=host.embodied,
+                        lifetime=host.lifetime, facility=fac,
+                        source=f"{host.item}: {host.source}")
+        energy = energies[f"inference: {row['model']}"]
+        batches.append(Job(
+            name=f"{row['model']}: STS-B dev set on {row['device']}",
+            duration=row["duration"], id=f"bert-family:inference:{row['model']}",
+            energy=[EnergyUse(system=system, energy=energy, provenance="estimated",
+                              source=f"{row['power']} x {row['duration']}; {STSB_SOURCE}")],
+            meta=inference_meta(str(row["model"]), STSB_DEV_REQUESTS)))
+    return batches, [f"BERT-family jobs charged {fac.name}; GPUs: {gpu.item} "
+                     f"({gpu.source})"]
 
 
 def _merge(graph: Any, other: Any) -> None:
@@ -179,7 +199,7 @@ def run_demo(out: Path, *, epochs: int = 30, min_seconds: float = 0.5,
 
     out.mkdir(parents=True, exist_ok=True)
     graph = ProvenanceGraph()
-    notes = published_lineage(graph)
+    published_batches, notes = published_lineage(graph)
     tell("published lineage")
     mon = monitor if monitor is not None else Monitor.auto()
     try:
@@ -198,7 +218,7 @@ def run_demo(out: Path, *, epochs: int = 30, min_seconds: float = 0.5,
     store = Ledger(str(tmp))
     try:
         store.save(graph)
-        store.add_jobs(_inference_jobs(suite))
+        store.add_jobs([*published_batches, *_inference_jobs(suite)])
     finally:
         store.close()
     os.replace(tmp, ledger_path)

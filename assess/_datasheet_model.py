@@ -52,8 +52,9 @@ __all__ = [
 #: Version of the datasheet JSON format (``specs/datasheet.schema.json``).
 SCHEMA_VERSION = "1.0"
 
-#: How a figure was obtained; ``mixed`` for a sum of figures obtained in different ways.
-ProvenanceLabel = Literal["measured", "sampled", "estimated", "reported", "mixed"]
+#: How a figure was obtained; ``mixed`` for a sum of figures obtained in different ways;
+#: ``unknown`` for a figure with nothing recorded behind it (its value is not a zero).
+ProvenanceLabel = Literal["measured", "sampled", "estimated", "reported", "mixed", "unknown"]
 
 #: Separates several sources in one ``source`` field (a source may itself contain "; ").
 SOURCE_SEP = "\n"
@@ -208,6 +209,10 @@ class EpcSection(Record):
 
     total: CarbonFigure
     own: CarbonFigure | None = Field(description="the product's own jobs only; None when none")
+    complete: bool = Field(description="every product in the boundary has a job recorded; "
+                           "otherwise the total is a lower bound")
+    bound: str | None = Field(default=None, description="how to read the total when it is not "
+                              "complete or not conserving (lower / upper bound and why)")
     by_phase: list[PhaseShare]
     by_ancestor: list[AncestorShare]
     jobs: list[JobLine]

@@ -21,6 +21,7 @@ __all__ = [
     "fmt_carbon",
     "fmt_count",
     "fmt_energy",
+    "fmt_epc",
     "fmt_figure",
     "fmt_g",
     "fmt_num",
@@ -90,6 +91,14 @@ def fmt_figure(fig: Any) -> str:
     """``value ± u (label)`` for a CarbonFigure."""
     u = "" if fig.uncertainty is None else f" ± {fmt_carbon(fig.uncertainty)}"
     return f"{fmt_carbon(fig.value)}{u} ({fig.provenance})"
+
+
+def fmt_epc(epc: Any) -> str:
+    """An EPC section's total: ``unknown`` with nothing recorded, ``≥ x`` for a lower bound."""
+    if epc.total.provenance == "unknown":
+        return "unknown"
+    text = fmt_carbon(epc.total.value)
+    return text if epc.complete else f"≥ {text}"
 
 
 def fmt_share(share: float | None) -> str:

@@ -22,6 +22,7 @@ from assess._render_format import (
     fmt_carbon,
     fmt_count,
     fmt_energy,
+    fmt_epc,
     fmt_num,
     fmt_share,
     fmt_uncertainty,
@@ -121,10 +122,11 @@ def _fig_cells(f: CarbonFigure, src: _Sources) -> str:
 _FIG_HEAD = "<th>carbon</th><th>±</th><th>provenance</th><th>source</th>"
 
 
-def _card(key: str, label: str, f: CarbonFigure, meta: str) -> str:
+def _card(key: str, label: str, f: CarbonFigure, meta: str, text: str | None = None) -> str:
     u = "" if f.uncertainty is None else f" ± {fmt_carbon(f.uncertainty)}"
+    shown = fmt_carbon(f.value) if text is None else text
     return (f'<div class="card"><div class="label">{e(label)}</div>'
-            f'<div class="value" data-figure="{e(key)}">{e(fmt_carbon(f.value))}</div>'
+            f'<div class="value" data-figure="{e(key)}">{e(shown)}</div>'
             f'<div class="meta">{_prov(f.provenance)} {e(u)} {e(meta)}</div></div>')
 
 
@@ -155,8 +157,10 @@ def render_html(ds: Datasheet) -> str:
               + "".join(f'<span class="chip">{e(c)}</span>' for c in chips)
               + "</div></header>")
     out: list[str] = []
-    cards = [_card("epc-total", "EPC: embodied product cost", ds.epc.total,
-                   "per model (making, incl. inherited shares)")]
+    epc_meta = ("per model (making, incl. inherited shares)" if ds.epc.bound is None
+                else ds.epc.bound)
+    cards = [_card("epc-total", "EPC: embodied product cost", ds.epc.total, epc_meta,
+                   text=fmt_epc(ds.epc))]
     if ds.per_request is not None:
         pr = ds.per_request
         cards.append(_card("per-request-total", "Per request, ASC^e (extended)", pr.total,
@@ -200,10 +204,11 @@ def render_html(ds: Datasheet) -> str:
         f"{_fig_cells(j.carbon, src)}</tr>" for j in ds.epc.jobs)
     out.append(
         "<section id=\"epc\"><h2>Embodied product cost (EPC)</h2>"
-        f"<p>Total: <b data-figure=\"epc-total-text\">{e(fmt_carbon(ds.epc.total.value))}</b> "
+        f"<p>Total: <b data-figure=\"epc-total-text\">{e(fmt_epc(ds.epc))}</b> "
         f"({e(fmt_uncertainty(ds.epc.total.uncertainty))}, {_prov(ds.epc.total.provenance)}). "
         "EPC(m) = ASC^e of the jobs that made m + the shares of its parents' EPC.</p>"
-        f'<div class="grid2">{_chart(chart_epc_by_phase(ds))}'
+        + ("" if ds.epc.bound is None else f'<p class="boundary">{e(ds.epc.bound)}</p>')
+        + f'<div class="grid2">{_chart(chart_epc_by_phase(ds))}'
         f"{_chart(chart_epc_by_ancestor(ds))}</div>"
         f"<h3>By phase</h3><table><tr><th>phase</th>{_FIG_HEAD}</tr>{phase_rows}</table>"
         f"<h3>By ancestor</h3><table><tr><th>product</th><th>share</th>{_FIG_HEAD}</tr>"

@@ -20,6 +20,7 @@ from assess._render_format import (
     fmt_carbon,
     fmt_count,
     fmt_energy,
+    fmt_epc,
     fmt_num,
     fmt_share,
     fmt_uncertainty,
@@ -51,8 +52,9 @@ def md(text: object) -> str:
     return " ".join(s.split())
 
 
-def _fig_cells(f: CarbonFigure) -> str:
-    return (f"{fmt_carbon(f.value)} | {fmt_uncertainty(f.uncertainty)} | {f.provenance} | "
+def _fig_cells(f: CarbonFigure, text: str | None = None) -> str:
+    shown = fmt_carbon(f.value) if text is None else text
+    return (f"{shown} | {fmt_uncertainty(f.uncertainty)} | {f.provenance} | "
             f"{md((f.source or 'not stated').replace(SOURCE_SEP, '; '))}")
 
 
@@ -93,11 +95,13 @@ def render_markdown(ds: Datasheet) -> str:
     ]
     lines += ["## Key figures", "", "| figure | value | ± | provenance | source |",
               "|---|---|---|---|---|",
-              f"| EPC (embodied product cost) | {_fig_cells(ds.epc.total)} |"]
+              f"| EPC (embodied product cost) | {_fig_cells(ds.epc.total, fmt_epc(ds.epc))} |"]
     if ds.per_request is not None:
         pr = ds.per_request
         lines += [f"| per-request ASC^e (extended boundary) | {_fig_cells(pr.total)} |",
                   f"| per-request, inference only | {_fig_cells(pr.inference_only)} |"]
+    if ds.epc.bound is not None:
+        lines += ["", f"> EPC: {md(ds.epc.bound)}"]
     lines += ["", f"> {md(ds.offsets_statement)}", ""]
 
     lines += ["## Lineage", "", *_mermaid(ds), ""]
@@ -192,6 +196,8 @@ def hf_metadata(ds: Datasheet) -> dict[str, Any]:
     """The model-card metadata as a dict (``co2_eq_emissions``, ``base_model``, ...)."""
     own = ds.epc.own
     emissions = own if own is not None else ds.epc.total
+    if emissions.provenance == "unknown":
+        return {}
     phases = {j.phase for j in ds.epc.jobs if j.product == ds.identity.id}
     types = sorted({_TRAINING_TYPES[p] for p in phases if p in _TRAINING_TYPES})
     hardware = sorted({s for j in ds.epc.jobs if j.product == ds.identity.id for s in j.systems})
@@ -225,7 +231,10 @@ def render_hf_yaml(ds: Datasheet) -> str:
     ``emissions`` is the model's own jobs' ASC^e in grams (the making of this model); the
     EPC with inherited ancestors' shares is given in a comment beside it.
     """
-    body = yaml.safe_dump(hf_metadata(ds), sort_keys=False, allow_unicode=True, width=100)
-    note = (f"# modelcarbon EPC including inherited ancestors' shares: "
-            f"{fmt_num(ds.epc.total.g, 6)} gCO2e; per-request figures in the datasheet.\n")
+    meta = hf_metadata(ds)
+    body = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100) if meta else ""
+    note = (f"# modelcarbon EPC including inherited ancestors' shares: {fmt_epc(ds.epc)}"
+            "; per-request figures in the datasheet.\n")
+    if not meta:
+        note += "# co2_eq_emissions: unknown (no job recorded for this model)\n"
     return "---\n" + note + body + "---\n"

@@ -97,11 +97,11 @@ def portfolio_from_datasheets(datasheets: Iterable[Datasheet], *,
         eu = ds.epc.total.uncertainty
         rows.append({
             "product": pid, "name": ds.identity.name, "kind": ds.identity.kind,
-            "epc [gCO2e]": ds.epc.total.g,
+            "epc [gCO2e]": math.nan if ds.epc.total.provenance == "unknown" else ds.epc.total.g,
             "own [gCO2e]": math.nan if ds.epc.own is None else ds.epc.own.g,
             "epc provenance": ds.epc.total.provenance,
             "epc uncertainty [gCO2e]": math.nan if eu is None else float(eu.m_as("gCO2e")),
-            "complete": True if complete is None else bool(complete.get(pid, True)),
+            "complete": ds.epc.complete if complete is None else bool(complete.get(pid, True)),
             "conserving": (ds.lineage.conservation.conserving if conserving is None
                            else bool(conserving.get(pid, True))),
             "per-request ASC^e [gCO2e]": per_g, "inference-only [gCO2e]": inf_g,

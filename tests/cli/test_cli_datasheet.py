@@ -211,13 +211,20 @@ def _ledger_content(path: Path) -> dict[str, Any]:
     with Ledger(str(path)) as store:
         g = store.load()
         jobs = store.jobs()
-    measured = [j for j in jobs if isinstance(j.record, Job)]
+    published = [j for j in jobs if j.record.id.startswith("bert-family:")]
+    measured = [j for j in jobs
+                if isinstance(j.record, Job) and not j.record.id.startswith("bert-family:")]
     return {
+        "published": sorted((j.record.id, str(j.product), str(j.phase), j.carbon_g)
+                            for j in published),
         "products": [(p, g.product(p)["kind"], g.product(p)["name"]) for p in g.products()],
         "edges": g.edges(),
         "reported": sorted((j.record.id, j.product, j.phase, j.carbon_g) for j in jobs
                            if not isinstance(j.record, Job)),
-        "measured": sorted((str(j.product), str(j.phase), j.record.name) for j in measured),
+        "measured": sorted((str(j.product), str(j.phase), j.record.name) for j in measured
+                           if j.product is not None),
+        # inference batches: one per model; their request counts vary with the machine's speed
+        "inference": sorted(j.record.meta["model"] for j in measured if j.product is None),
         "measured_ids": {j.record.id for j in measured},
     }
 
@@ -235,7 +242,8 @@ def test_demo_twice_gives_the_same_ledger_content(tmp_path: Path) -> None:
     second = mc(*args)
     assert second.returncode == 0, second.stderr[-3000:]
     b = _ledger_content(out / "ledger.sqlite")
-    for key in ("products", "edges", "reported", "measured"):
+    assert a["published"], "the published BERT-family jobs are in the ledger"
+    for key in ("products", "edges", "reported", "published", "measured", "inference"):
         assert a[key] == b[key], key
     # measured anew: new jobs (new ids), replacing the old ones rather than sitting beside them
     assert a["measured_ids"].isdisjoint(b["measured_ids"])

@@ -87,7 +87,7 @@ def make_datasheet(*, name: str = "DistilBERT", train_kwh: float = 62.0,
             policy="share",
             conservation=Conservation(conserving=True, message="complete, conserving")),
         epc=EpcSection(
-            total=total, own=own,
+            total=total, own=own, complete=True,
             by_phase=[PhaseShare(phase="training", carbon=own)],
             by_ancestor=[AncestorShare(id="bert-base-uncased", name="BERT base",
                                        share=parent_share, carbon=inherited)],

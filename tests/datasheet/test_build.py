@@ -170,3 +170,32 @@ def test_open_ledger_translates_a_corrupt_file(tmp_path: Path) -> None:
     bad.write_bytes(b"this is not a database" * 100)
     with pytest.raises(DataError, match="readable modelcarbon ledger"):
         open_ledger(str(bad))
+
+
+def test_unknown_epc_is_never_shown_as_zero() -> None:
+    g = graph()
+    g.add_model("orphan", name="no jobs anywhere", lifetime="1 year")
+    g.add_dataset("raw", name="raw data")
+    g.derive("orphan", "raw", "trained_on", share=1.0)
+    ds = build_datasheet(g, "orphan", request=request_job(), lifetime_requests=N)
+    assert ds.epc.total.provenance == "unknown" and not ds.epc.complete
+    assert ds.per_request is None and "unknown" in (ds.per_request_missing or "")
+    page = render_html(ds)
+    assert 'data-figure="epc-total">unknown<' in page
+    assert "| unknown |" in render_markdown(ds)
+    from assess._render_text import render_hf_yaml
+
+    assert "co2_eq_emissions: unknown" in render_hf_yaml(ds)
+
+
+def test_lower_bound_is_marked_on_the_page() -> None:
+    g = graph()
+    g.add_model("tuned", name="tuned", lifetime="1 year")
+    g.add_dataset("raw", name="raw data")
+    g.derive("tuned", "bert", "fine_tuned_from", share=0.5)
+    g.derive("tuned", "raw", "trained_on", share=1.0)  # raw has no job: lower bound
+    ds = build_datasheet(g, "tuned", request=request_job(), lifetime_requests=N)
+    assert not ds.epc.complete and ds.epc.bound and "lower bound" in ds.epc.bound
+    page = render_html(ds)
+    assert f'data-figure="epc-total">≥ {fmt_carbon(ds.epc.total.value)}<' in page
+    assert any("per-request ASC^e is a lower bound" in n for n in ds.notes)
