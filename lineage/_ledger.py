@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, delete, event, exc, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from carbon import InvalidValueError, Job, quantity
+from carbon import InvalidValueError, Job, magnitude, quantity
 from lineage._errors import LedgerError, UnknownProductError
 from lineage._graph import ProvenanceGraph, _job_facts, edge_spec
 from lineage._json import _usage_value
@@ -98,6 +98,9 @@ class Ledger:
         except (exc.ArgumentError, exc.NoSuchModuleError) as e:
             raise LedgerError("url", url, "a SQLite path or a SQLAlchemy database URL") from e
         self._sqlite = self.engine.dialect.name == "sqlite"
+        self._known: set[str] = set()  # content-addressed rows committed by this instance
+        self._pending: set[str] = set()
+        self._ignore: dict[str, Any] = {}
         if self._sqlite:
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
@@ -129,9 +132,11 @@ class Ledger:
                     time.sleep(0.05 * (attempt + 1))
                     continue
                 raise LedgerError("ledger", self.url, f"a writable database ({e.orig})") from e
+        self._pending = set()
         try:
             yield conn
             trans.commit()
+            self._known |= self._pending
         except exc.IntegrityError as e:
             trans.rollback()
             raise LedgerError("ledger", self.url, f"consistent rows ({e.orig})") from e
@@ -145,8 +150,15 @@ class Ledger:
             conn.close()
 
     def _insert_ignore(self, conn: Connection, table: Any, row: dict[str, Any]) -> None:
-        ins = (sqlite.insert(table) if self._sqlite else postgresql.insert(table))
-        conn.execute(ins.values(**row).on_conflict_do_nothing())
+        """Insert a content-addressed row unless it is there (known ids skip the database)."""
+        if row["id"] in self._known:
+            return
+        stmt = self._ignore.get(table.name)
+        if stmt is None:
+            ins = sqlite.insert(table) if self._sqlite else postgresql.insert(table)
+            stmt = self._ignore[table.name] = ins.on_conflict_do_nothing()
+        conn.execute(stmt, row)
+        self._pending.add(row["id"])
 
     # writing ---------------------------------------------------------------------------
     def _write_job(self, conn: Connection, record: Record, product: str | None,
@@ -159,12 +171,12 @@ class Ledger:
             "carbon_g": carbon_g, "provenance": prov, "source": source,
             "start_utc": _utc(record.start) if isinstance(record, Job) else None,
             "end_utc": _utc(record.end) if isinstance(record, Job) else None,
-            "duration_s": (float(record.duration.m_as("s"))
+            "duration_s": (magnitude(record.duration, "s", "duration")
                            if isinstance(record, Job) and record.duration is not None
                            else None),
             "body": dumps(record_to_dict(record)),
         }
-        key = conn.execute(jobs_t.insert().values(**row)).inserted_primary_key
+        key = conn.execute(jobs_t.insert(), row).inserted_primary_key
         assert key is not None
         seq = int(key[0])
         if isinstance(record, Job):
@@ -178,14 +190,16 @@ class Ledger:
                 fac_row = {"name": fac.name, "pue": fac.pue, "mix_id": mix_id}
                 fac_id = digest(fac_row)
                 self._insert_ignore(conn, facilities_t, {"id": fac_id, **fac_row})
-                sys_row = {"name": sys_.name, "embodied_g": float(sys_.embodied.m_as("gCO2e")),
-                           "lifetime_s": float(sys_.lifetime.m_as("s")),
+                sys_row = {"name": sys_.name,
+                           "embodied_g": magnitude(sys_.embodied, "gCO2e", "embodied"),
+                           "lifetime_s": magnitude(sys_.lifetime, "s", "lifetime"),
                            "facility_id": fac_id, "source": sys_.source}
                 sys_id = digest(sys_row)
                 self._insert_ignore(conn, systems_t, {"id": sys_id, **sys_row})
-                conn.execute(job_systems_t.insert().values(
-                    job_seq=seq, position=k, system_id=sys_id,
-                    energy_kwh=float(use.energy.m_as("kWh")), provenance=str(use.provenance)))
+                conn.execute(job_systems_t.insert(), {
+                    "job_seq": seq, "position": k, "system_id": sys_id,
+                    "energy_kwh": magnitude(use.energy, "kWh", "energy"),
+                    "provenance": str(use.provenance)})
         return seq
 
     def _check_target(self, conn: Connection, product: str | None,

@@ -54,7 +54,7 @@ def digest(obj: Any) -> str:
 
 
 def _q(value: Any, unit: str) -> float | None:
-    return None if value is None else float(value.m_as(unit))
+    return None if value is None else float(magnitude(value, unit, "value"))
 
 
 def _series_to_dict(s: pd.Series) -> dict[str, Any]:
