@@ -33,6 +33,9 @@ from assess._catalogue import (
     technique,
     techniques,
 )
+from assess._datasheet_build import Alternative, alternative_from_graph, build_datasheet
+from assess._datasheet_model import CarbonFigure, Datasheet
+from assess._datasheet_schema import datasheet_schema, validate_datasheet_json
 from assess._errors import CalibrationError
 from assess._framework import (
     BARRIERS,
@@ -56,22 +59,28 @@ from assess._measured import (
     disruption_level,
     energy_reduction_level,
 )
+from assess._render_html import render_html
+from assess._render_text import render_hf_yaml, render_json, render_markdown
+from assess._report import portfolio, portfolio_from_datasheets, write_portfolio
 
 __all__ = [
     "BARRIERS",
     "CHARACTERISTICS",
     "TACTIC_GROUPS",
     "Advice",
+    "Alternative",
     "Assessment",
     "Basis",
     "BeforeAfter",
     "BusinessCase",
     "Calibration",
     "CalibrationError",
+    "CarbonFigure",
     "Change",
     "Characteristics",
     "ClaimedSaving",
     "Contribution",
+    "Datasheet",
     "Evidence",
     "Finding",
     "Level",
@@ -86,17 +95,28 @@ __all__ = [
     "ValidationReport",
     "Verdict",
     "advise",
+    "alternative_from_graph",
     "apply_measurement",
     "assess_techniques",
+    "build_datasheet",
     "business_case",
+    "datasheet_schema",
     "disruption_level",
     "energy_reduction_level",
     "load_calibration",
     "load_organisation",
     "load_techniques",
+    "portfolio",
+    "portfolio_from_datasheets",
     "published_calibration",
+    "render_hf_yaml",
+    "render_html",
+    "render_json",
+    "render_markdown",
     "tactics",
     "technique",
     "techniques",
     "validate_calibration",
+    "validate_datasheet_json",
+    "write_portfolio",
 ]

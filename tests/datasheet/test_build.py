@@ -199,3 +199,18 @@ def test_lower_bound_is_marked_on_the_page() -> None:
     page = render_html(ds)
     assert f'data-figure="epc-total">≥ {fmt_carbon(ds.epc.total.value)}<' in page
     assert any("per-request ASC^e is a lower bound" in n for n in ds.notes)
+
+
+@pytest.mark.parametrize("by", ["requests", "time"])
+def test_per_request_agrees_with_lineage(by: str) -> None:
+    from lineage import per_request
+
+    g = graph()
+    req = request_job().model_copy(update={"retraining": None})
+    kw = {"lifetime_requests": N} if by == "requests" else {}
+    ds = build_datasheet(g, "distil", request=req, **kw)
+    ref = per_request(g, "distil", req, **({"requests": N} if by == "requests" else {}))
+    assert ds.per_request is not None
+    assert ds.per_request.total.g == pytest.approx(ref.extended_g, rel=1e-12)
+    assert ds.per_request.inference_only.g == pytest.approx(ref.inference_g, rel=1e-12)
+    assert ds.per_request.parts["products"].g == pytest.approx(ref.model_epc_g, rel=1e-12)
