@@ -98,7 +98,12 @@ def _node(graph: Any, pid: str) -> dict[str, Any]:
 def _lineage(graph: Any, product: str, epc: Any) -> tuple[LineageSection, list[str]]:
     g: nx.DiGraph = graph.nx
     ancestors = nx.ancestors(g, product)
-    depth = nx.single_source_shortest_path_length(g.reverse(copy=False), product)
+    # depth = the longest path down to the product, so every parent sits above its children
+    sub = g.subgraph({product, *ancestors})
+    depth: dict[str, int] = {product: 0}
+    for node in reversed(list(nx.topological_sort(sub))):
+        for parent in sub.predecessors(node):
+            depth[parent] = max(depth.get(parent, 0), depth.get(node, 0) + 1)
     nodes = [LineageNode(id=product, name=str(_node(graph, product).get("name", product)),
                          kind=str(_node(graph, product).get("kind", "model")), depth=0)]
     for a in sorted(ancestors, key=lambda x: (depth.get(x, 0), x)):

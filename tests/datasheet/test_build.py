@@ -214,3 +214,15 @@ def test_per_request_agrees_with_lineage(by: str) -> None:
     assert ds.per_request.total.g == pytest.approx(ref.extended_g, rel=1e-12)
     assert ds.per_request.inference_only.g == pytest.approx(ref.inference_g, rel=1e-12)
     assert ds.per_request.parts["products"].g == pytest.approx(ref.model_epc_g, rel=1e-12)
+
+
+def test_bert_family_diagram_puts_every_parent_above_its_children() -> None:
+    from carbon import Facility
+    from lineage import bert_family
+
+    g = bert_family(Facility(name="dc", pue=1.1, mix="400 gCO2e/kWh"))
+    ds = build_datasheet(g, "distilbert")
+    depth = {n.id: n.depth for n in ds.lineage.nodes}
+    assert {"bert", "enwiki", "bookcorpus"} <= set(depth)
+    assert all(depth[e.parent] > depth[e.child] for e in ds.lineage.edges)
+    assert not ds.epc.complete and "lower bound" in (ds.epc.bound or "")
