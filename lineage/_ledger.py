@@ -104,8 +104,12 @@ class Ledger:
         if self._sqlite:
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
-        with self._tx() as conn:
-            self.schema_version = migrate(conn, upto)
+        try:
+            with self._tx() as conn:
+                self.schema_version = migrate(conn, upto)
+        except BaseException:
+            self.engine.dispose()
+            raise
 
     # plumbing -------------------------------------------------------------------------
     def close(self) -> None:
