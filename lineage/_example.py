@@ -11,7 +11,7 @@ figure says it is a lower bound), never zero.
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -25,7 +25,8 @@ __all__ = ["bert_family", "bert_family_data", "example_energies"]
 @cache
 def bert_family_data() -> dict[str, Any]:
     """The shipped facts (``lineage/_data/bert_family.yaml``) with their sources."""
-    path = resources.files("lineage") / "_data" / "bert_family.yaml"
+    # by file path: importlib.resources misreads a stale editable install (namespace package)
+    path = Path(__file__).resolve().parent / "_data" / "bert_family.yaml"
     with path.open(encoding="utf-8") as f:
         data: dict[str, Any] = yaml.safe_load(f)
     return data
