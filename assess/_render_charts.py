@@ -236,7 +236,7 @@ def chart_lineage(ds: Datasheet) -> str:
         for i, node_id in enumerate(ids):
             pos[node_id] = ((i + 0.5) * widest / len(ids), float(d))
     with matplotlib.rc_context(_rc(f"lineage-{ds.identity.id}")):
-        fig = _figure(max(3.6, 2.9 * widest), 1.0 + 1.35 * depth)
+        fig = _figure(max(4.2, 3.0 * widest), 1.0 + 1.55 * depth)
         ax = fig.add_subplot()
         ax.set_axis_off()
         ax.set_xlim(-0.05, widest + 0.05)
@@ -245,14 +245,23 @@ def chart_lineage(ds: Datasheet) -> str:
             if e.child not in pos or e.parent not in pos:
                 continue
             (x0, y0), (x1, y1) = pos[e.parent], pos[e.child]
+            # an edge that skips a layer bows outwards, away from the nodes in between
+            skip = y0 - y1 > 1.5
+            rad = 0.0 if not skip else (0.35 if x0 <= x1 else -0.35)
             ax.add_patch(FancyArrowPatch((x0, y0 - 0.18), (x1, y1 + 0.18),
                                          arrowstyle="-|>", mutation_scale=11,
+                                         connectionstyle=f"arc3,rad={rad}",
                                          color="#718096", lw=1.1))
             label = e.kind.replace("_", " ")
             if e.share is not None:
                 label += f"\nshare {fmt_share(e.share)}"
-            ax.text((x0 + x1) / 2, (y0 + y1) / 2, label, fontsize=7.5, ha="center",
-                    va="center", color=_MUTED,
+            # label on the curve: a quadratic Bezier's midpoint is mid + rad/2 * (dy, -dx)
+            dx, dy = x1 - x0, (y1 + 0.18) - (y0 - 0.18)
+            lx = (x0 + x1) / 2 + rad / 2 * dy
+            ly = (y0 + y1) / 2 - rad / 2 * dx
+            if not skip:
+                lx, ly = x0 + 0.5 * dx, y0 - 0.18 + 0.5 * dy
+            ax.text(lx, ly, label, fontsize=7.5, ha="center", va="center", color=_MUTED,
                     bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none"})
         for node_id, (x, y) in pos.items():
             node = nodes[node_id]
