@@ -162,15 +162,30 @@ def render_portfolio_html(df: pd.DataFrame, *, title: str = "Model carbon portfo
     cols = [c for c in df.columns if c != "product"]
     head = "".join(f"<th>{e(c)}</th>" for c in cols)
     body_style = "font-size:12.5px"
-    body = "".join("<tr>" + "".join(_cell(c, row[c]) for c in cols) + "</tr>"
-                   for _, row in df.iterrows())
+    rows = []
+    for _, row in df.iterrows():
+        cells = []
+        for c in cols:
+            cell = _cell(c, row[c])
+            if c == "epc [gCO2e]" and not bool(row["complete"]) and ">unknown<" not in cell:
+                cell = cell.replace('class="num">', 'class="num">≥ ', 1)  # a lower bound
+            if c == "note":
+                cell = cell.replace("<td>", '<td style="min-width:260px">', 1)
+            cells.append(cell)
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    body = "".join(rows)
     annual = df["annual ASC^e [kgCO2e]"].dropna()
     known = len(annual)
     total_g = float(annual.sum()) * 1e3 if known else math.nan
-    summary = (f"<p>{len(df)} product(s). Annual ASC^e of the {known} with a request rate: "
+    lower = bool((~df["complete"].astype(bool)).any())
+    summary = (f"<p>{len(df)} product(s). Annual ASC^e of the {known} with a per-request "
+               "figure and a request rate: "
                f"<b data-figure=\"portfolio-annual\">"
                f"{e(fmt_g(total_g)) if known else 'unknown'}</b> (extended boundary, no "
-               "offsets applied). Unknown figures are shown as unknown, never as zero.</p>")
+               "offsets applied"
+               + ("; a lower bound where a lineage has products with no job recorded, marked ≥"
+                  if lower else "")
+               + "). Unknown figures are shown as unknown, never as zero.</p>")
     header = ('<header><div class="kicker">Portfolio report</div>'
               f"<h1>{e(title)}</h1></header>")
     note = str(quantity(1, "year").to("day"))
