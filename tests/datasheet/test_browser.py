@@ -85,3 +85,16 @@ def test_portfolio_page_renders(tmp_path: Path, rate: float) -> None:
 
     assert _figure_text(loaded.dom, "portfolio-annual") == fmt_g(expected)
     assert "<img" not in loaded.dom
+
+
+def test_missing_chromium_fails_under_ci_and_skips_otherwise(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from . import browser
+
+    monkeypatch.setattr(browser, "chromium_path", lambda: None)
+    monkeypatch.setenv("CI", "1")
+    with pytest.raises(pytest.fail.Exception, match="chromium not found"):
+        browser.require_chromium()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="chromium not found"):
+        browser.require_chromium()
