@@ -203,8 +203,8 @@ def hf_metadata(ds: Datasheet) -> dict[str, Any]:
     hardware = sorted({s for j in ds.epc.jobs if j.product == ds.identity.id for s in j.systems})
     places = sorted({a.value if a.source is None else a.source.split(":")[0]
                      for a in ds.assumptions if a.name.startswith("grid intensity")})
-    source = (f"{ds.generated_by}: own jobs' ASC^e ({emissions.provenance}"
-              f"{'' if emissions.source is None else '; ' + emissions.source})")
+    cited = "" if emissions.source is None else "; " + emissions.source.replace(SOURCE_SEP, "; ")
+    source = f"{ds.generated_by}: own jobs' ASC^e ({emissions.provenance}{cited})"
     co2: dict[str, Any] = {
         "emissions": round(emissions.g, 6),
         "source": source,
