@@ -34,13 +34,15 @@ from measure._gpu import load_pynvml
 from measure._inference import SweepPoint, inference_sweep, torch_infer
 from measure._journal import Journal
 from measure._measurement import DeviceEnergy, Measurement
-from measure._monitor import Monitor, WindowHandle
+from measure._monitor import Attribution, Monitor, WindowHandle
+from measure._process import ProcessTree
 from measure._rapl import rapl_probes
 from measure._replay import ReplayMonitor
 from measure._run import recover, run_command
 from measure._training import TrainingMeter
 
 __all__ = [
+    "Attribution",
     "Clock",
     "CpuTdp",
     "DeviceEnergy",
@@ -57,6 +59,7 @@ __all__ = [
     "NotSupportedError",
     "PowerTrace",
     "ProbePermissionError",
+    "ProcessTree",
     "ReplayMonitor",
     "SweepPoint",
     "SystemClock",

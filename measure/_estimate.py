@@ -13,6 +13,10 @@ the same vendor (flagged ``generic_tdp``, with the spread in the details).
 Memory: ``P_ram [W] = 0.3725 W/GB * GB in use`` (same paper), GB in use being
 ``MemTotal - MemAvailable`` from ``/proc/meminfo``, integrated over the window by trapezoid.
 
+These are the host-wide forms (``attribution="host"``): every process on the host is charged
+to the window. ``measure._attributed`` holds the process forms (``attribution="process"``, the
+monitor's default), which count only the window's own processes.
+
 Both are labelled ``estimated``; the model has no idle term, so the whole estimate is the
 usage-attributed (dynamic) part and ``idle`` stays unknown. Their error is not quantified
 (``uncertainty`` is None, with the reason in the details).
@@ -51,6 +55,10 @@ __all__ = [
     "read_proc_stat",
 ]
 
+_HOST_CPU = ("every process on the host (busy time of all CPUs, /proc/stat): other work on "
+             "the host is charged to the window")
+_HOST_RAM = ("memory in use by the whole host (MemTotal - MemAvailable): other work on the "
+             "host is charged to the window")
 _NO_ERROR_BOUND = ("TDP x utilisation is a model, not a reading: its error is not quantified "
                    "(treat the figure as an order of magnitude)")
 
@@ -200,8 +208,9 @@ def read_meminfo(proc_root: str | Path = "/proc") -> tuple[int, int]:
 
 
 class CpuEstimateProbe(Probe):
-    """CPU power from TDP and utilisation (``estimated``); reads /proc/stat at the edges."""
+    """CPU power from TDP and host-wide utilisation (``estimated``); /proc/stat at the edges."""
 
+    attribution = "host"
     kind = "cpu"
     method = "tdp-estimate"
     provenance = "estimated"
@@ -219,7 +228,8 @@ class CpuEstimateProbe(Probe):
                        f"{self.n_logical} logical CPUs x utilisation (/proc/stat); TDP source: "
                        f"{entry.source}; model: Green Algorithms (Lannelongue et al. 2021)")
         self.static_flags = ("generic_tdp",) if entry.generic else ()
-        self.static_details = {"tdp_w": entry.tdp_w, "threads_per_chip": entry.threads,
+        self.static_details = {"attribution": "host", "counted": _HOST_CPU,
+                               "tdp_w": entry.tdp_w, "threads_per_chip": entry.threads,
                                "n_logical": self.n_logical, "full_power_w": self.full_power_w}
         if entry.w_per_thread_range is not None:
             lo, hi = entry.w_per_thread_range
@@ -265,8 +275,9 @@ class CpuEstimateProbe(Probe):
 
 
 class RamEstimateProbe(AccumulatingProbe):
-    """Memory power from GB in use x a sourced W/GB figure (``estimated``), integrated."""
+    """Memory power from host GB in use x a sourced W/GB figure (``estimated``), integrated."""
 
+    attribution = "host"
     kind = "ram"
     method = "per-gb-estimate"
     provenance = "estimated"
@@ -284,7 +295,8 @@ class RamEstimateProbe(AccumulatingProbe):
         self.source = (f"{self.w_per_gb} W/GB x GB in use (MemTotal - MemAvailable, "
                        f"/proc/meminfo, re-read every {refresh_s:g} s), trapezoid; "
                        f"figure: {src}")
-        self.static_details = {"w_per_gb": self.w_per_gb, "mem_total_gb": total / 1e9,
+        self.static_details = {"attribution": "host", "counted": _HOST_RAM,
+                               "w_per_gb": self.w_per_gb, "mem_total_gb": total / 1e9,
                                "uncertainty": "per-GB model: error not quantified",
                                "idle": "the model has no idle term: idle unknown"}
 

@@ -53,6 +53,10 @@ FLAGS: dict[str, str] = {
     "averaged_power": "power from nvmlDeviceGetPowerUsage (a ~1 s average on Ampere and newer)",
     "below_idle": "the device drew less than its idle baseline: dynamic part set to 0",
     "no_idle_baseline": "no idle power measured for this device: idle and dynamic unknown",
+    "below_resolution": "the counted processes used less CPU time than one accounting tick: "
+                        "the estimate is unknown (below the bound in details), not zero",
+    "coarse": "fewer than 5 CPU accounting ticks counted: the estimate is within about one "
+              "tick per process (details resolution_j)",
     "generic_tdp": "CPU model not in the TDP table: a median W per thread was used",
     "cuda_index_assumed": "CUDA index assumed equal to the NVML index (no UUID mapping)",
     "open": "read from a window that is still open (a checkpoint or a peek)",

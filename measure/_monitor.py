@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Literal, ParamSpec, TypeVar
 
 from carbon import InvalidValueError, magnitude, quantity
+from measure._attributed import ProcessCpuProbe, ProcessRamProbe
 from measure._clock import Clock, SystemClock
 from measure._errors import (
     MeasureError,
@@ -48,15 +49,21 @@ from measure._estimate import CpuEstimateProbe, CpuTdp, RamEstimateProbe, cpu_mo
 from measure._gpu import gpu_probes, load_pynvml, nvml_call
 from measure._measurement import DeviceEnergy, Measurement
 from measure._probe import Probe, ProbeState
+from measure._process import ProcessTree
 from measure._rapl import DEFAULT_RAPL_ROOT, RaplProbe, rapl_probes
 
-__all__ = ["Monitor", "WindowHandle"]
+__all__ = ["Attribution", "Monitor", "WindowHandle"]
+
+#: whom the CPU and memory *estimates* charge: the window's processes, or the whole host
+Attribution = Literal["process", "host"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 _WHOLE_DEVICE = ("whole-device energy: other work on the same devices is included (see the "
                  "shared_gpu flag for GPUs)")
+_PROCESS_NOTE = ("attribution='process': the CPU and memory estimates count only {counted}; "
+                 "other processes on the host are not charged")
 
 
 @dataclass
@@ -67,6 +74,7 @@ class _Window:
     snaps: dict[str, ProbeState]
     edge: dict[str, dict[str, Any]]
     notes: list[str] = field(default_factory=list)
+    scope: frozenset[int] | None = None
 
 
 @dataclass
@@ -112,6 +120,11 @@ class Monitor:
     cpu : ``"auto"`` (RAPL, else the TDP estimate), ``"rapl"``, ``"estimate"`` or None.
     memory : ``"auto"`` (RAPL DRAM, else the per-GB estimate), ``"rapl"``, ``"estimate"``,
         or None.
+    attribution : whom the CPU and memory *estimates* charge. ``"process"`` (default): the
+        CPU time and resident memory of this process (every thread) and its child
+        processes, plus any pid given to :meth:`add_own_pid` with its descendants;
+        ``"host"``: busy time of every CPU and memory in use on the whole host, every other
+        process included. Measured figures (NVML, RAPL) are whole-device in both modes.
     nvml : a module-like NVML (``measure.FakeNVML`` in tests); default: ``pynvml`` from
         ``nvidia-ml-py``, imported here (and only here), lazily.
     interval : sampler period [s] (default 0.1), or None for readings at edges only.
@@ -128,6 +141,7 @@ class Monitor:
         self, *, gpus: Sequence[int] | Literal["auto"] | None = "auto",
         cpu: Literal["auto", "rapl", "estimate"] | None = "auto",
         memory: Literal["auto", "rapl", "estimate"] | None = "auto",
+        attribution: Attribution = "process",
         nvml: Any = None, rapl_root: str | Path = DEFAULT_RAPL_ROOT,
         proc_root: str | Path = "/proc", interval: float | None = 0.1,
         idle_seconds: float = 0.0, idle_power: Mapping[str, Any] | None = None,
@@ -136,6 +150,12 @@ class Monitor:
     ) -> None:
         if interval is not None and not interval > 0:
             raise InvalidValueError("interval", interval, "a period > 0 [s], or None")
+        if attribution not in ("process", "host"):
+            raise InvalidValueError("attribution", attribution, "'process' (the window's own "
+                                    "processes) or 'host' (every process on the host)")
+        self.attribution: Attribution = attribution
+        #: the processes the estimates follow (process attribution with an estimate only)
+        self.process_tree: ProcessTree | None = None
         self.clock: Clock = clock or SystemClock()
         self.interval = interval
         self.sync_cuda = sync_cuda
@@ -161,7 +181,9 @@ class Monitor:
         keys = [p.key for p in self.probes]
         if len(set(keys)) != len(keys):
             raise InvalidValueError("probes", keys, "distinct device keys")
-        self.notes.append(_WHOLE_DEVICE)
+        whole = [p.key for p in self.probes if getattr(p, "attribution", "host") != "process"]
+        if whole:
+            self.notes.append(f"{_WHOLE_DEVICE} ({', '.join(whole)})")
         self.idle_power_w: dict[str, float] = {}
         for key, value in (idle_power or {}).items():
             if key not in keys:
@@ -236,28 +258,58 @@ class Monitor:
             out += packages
         elif cpu in ("auto", "estimate"):
             entry = cpu_tdp or lookup_cpu(cpu_model(proc_root))
-            out.append(CpuEstimateProbe(entry, proc_root=proc_root))
+            if self.attribution == "process":
+                out.append(ProcessCpuProbe(entry, self._tree(proc_root), proc_root=proc_root))
+            else:
+                out.append(CpuEstimateProbe(entry, proc_root=proc_root))
         if memory in ("auto", "rapl") and drams:
             out += drams
         elif memory == "rapl":
             raise MeasureError("memory", "rapl", "a RAPL dram zone",
                                f"no RAPL dram zone under {rapl_root}: use memory='estimate'")
         elif memory in ("auto", "estimate"):
-            out.append(RamEstimateProbe(proc_root=proc_root))
+            if self.attribution == "process":
+                out.append(ProcessRamProbe(self._tree(proc_root), proc_root=proc_root))
+            else:
+                out.append(RamEstimateProbe(proc_root=proc_root))
         return out
+
+    def _tree(self, proc_root: str | Path) -> ProcessTree:
+        if self.process_tree is None:
+            self.process_tree = ProcessTree(proc_root)
+        return self.process_tree
 
     @property
     def devices(self) -> list[dict[str, str]]:
-        """Key, kind, name, method and label of each device watched."""
+        """Key, kind, name, method, label and attribution of each device watched.
+
+        ``attribution``: ``process`` (an estimate charged to the window's processes),
+        ``host`` (an estimate over the whole host) or ``device`` (a whole-device reading).
+        """
         return [{"key": p.key, "kind": p.kind, "name": p.name, "method": p.method,
-                 "provenance": p.provenance} for p in self.probes]
+                 "provenance": p.provenance,
+                 "attribution": getattr(p, "attribution", "device")} for p in self.probes]
 
     def add_own_pid(self, pid: int) -> None:
-        """Count ``pid`` as this job's (not as another process sharing a GPU)."""
-        for p in self.probes:
-            own = getattr(p, "own_pids", None)
-            if own is not None:
-                own.add(pid)
+        """Count ``pid`` as this job's: not another process sharing a GPU, and (process
+        attribution) a root whose process tree the CPU and memory estimates count."""
+        with self._lock:
+            for p in self.probes:
+                own = getattr(p, "own_pids", None)
+                if own is not None:
+                    own.add(pid)
+            if self.process_tree is not None:
+                self.process_tree.add_root(pid)
+
+    def _set_scope(self, key: str, pids: Sequence[int]) -> None:
+        """Charge the open window ``key``'s estimates to these roots' trees only.
+
+        ``run_command`` does this so that the command's window counts the command and its
+        descendants, not the monitoring process. Whole-device figures are not affected.
+        """
+        for pid in pids:
+            self.add_own_pid(pid)
+        self._open[key].scope = frozenset(pids)
 
     def subscribe(self, callback: Callable[[Measurement], None]) -> None:
         """Call ``callback(measurement)`` whenever a window closes."""
@@ -382,9 +434,14 @@ class Monitor:
                 del self._open[key]
         duration_s = (t1 - w.t0_ns) / 1e9
         devices = []
+        counted: list[str] = []
         for p in self.probes:
-            d = p.result(w.snaps[p.key], ends[p.key], duration_s,
-                         self.idle_power_w.get(p.key), is_open=not close)
+            a, b = w.snaps[p.key], ends[p.key]
+            if w.scope is not None:
+                a, b = p.scoped(a, w.scope), p.scoped(b, w.scope)
+            d = p.result(a, b, duration_s, self.idle_power_w.get(p.key), is_open=not close)
+            if d.details.get("attribution") == "process" and d.details.get("counted"):
+                counted.append(str(d.details["counted"]))
             edge = {**w.edge.get(p.key, {})}
             for k, v in p.edge_details().items():
                 edge[k] = sorted(set(edge.get(k, [])) | set(v))
@@ -393,6 +450,8 @@ class Monitor:
                           details={**d.details, "other_pids": edge["other_pids"]})
             devices.append(d)
         notes = list(self.notes) + w.notes
+        if counted:
+            notes.append(_PROCESS_NOTE.format(counted=counted[0]))
         if self.sampler_errors:
             notes.append(f"sampler errors: {self.sampler_errors[:5]}")
         m = Measurement(name=w.name, start=w.start, duration=quantity(duration_s, "s"),

@@ -64,6 +64,14 @@ class Probe:
         """Mean power [W] between two snapshots taken while idle; None if unknown."""
         return None
 
+    def scoped(self, state: ProbeState, scope: frozenset[int]) -> ProbeState:
+        """``state`` restricted to the process groups ``scope`` (root pids).
+
+        Only probes that attribute energy to processes have groups; a whole-device probe
+        returns ``state`` as it is (its figure cannot be split by process).
+        """
+        return state
+
     def edge_details(self) -> dict[str, Any]:
         """Facts read at a window edge only (other processes on a GPU); cheap enough there."""
         return {}

@@ -10,9 +10,11 @@ checkpoint: a crash costs at most one interval (MEASUREMENT.md, recipe 6).
 from __future__ import annotations
 
 import os
+import select
 import signal
 import socket
 import subprocess
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -21,7 +23,7 @@ from typing import Any
 from carbon import InvalidValueError
 from measure._journal import Journal
 from measure._measurement import Measurement
-from measure._monitor import Monitor
+from measure._monitor import Attribution, Monitor
 
 __all__ = ["recover", "run_command"]
 
@@ -30,11 +32,16 @@ def run_command(argv: Sequence[str], *, journal_path: str | Path,
                 checkpoint_interval: float = 60.0, name: str | None = None,
                 monitor: Monitor | None = None, env: Mapping[str, str] | None = None,
                 cwd: str | Path | None = None,
-                on_checkpoint: Callable[[Measurement], None] | None = None) -> Measurement:
+                on_checkpoint: Callable[[Measurement], None] | None = None,
+                attribution: Attribution = "process") -> Measurement:
     """Run ``argv``, measured, journalled; return its :class:`Measurement`.
 
     ``checkpoint_interval`` [s] between journal checkpoints; ``monitor`` defaults to
-    ``Monitor.auto()`` (closed afterwards). The command's exit code is in
+    ``Monitor.auto(attribution=attribution)`` (closed afterwards). With process attribution
+    (the default, and whenever the given monitor has it) the CPU and memory estimates of the
+    window count the command's process tree only (the command and its descendants, every
+    thread), not this process: the command is read once more when it exits, before it is
+    reaped, so its last CPU ticks are counted too. The command's exit code is in
     ``measurement.meta["exit_code"]`` (negative: killed by that signal); an interrupt
     (Ctrl-C) is passed on to the command, the window is still closed and journalled, and
     ``KeyboardInterrupt`` is raised again.
@@ -52,7 +59,7 @@ def run_command(argv: Sequence[str], *, journal_path: str | Path,
     if not checkpoint_interval > 0:
         raise InvalidValueError("checkpoint_interval", checkpoint_interval, "a period > 0 [s]")
     own = monitor is None
-    mon = monitor if monitor is not None else Monitor.auto()
+    mon = monitor if monitor is not None else Monitor.auto(attribution=attribution)
     journal = Journal(journal_path)
     job_id = uuid.uuid4().hex
     label = name or " ".join(args)[:120]
@@ -68,24 +75,29 @@ def run_command(argv: Sequence[str], *, journal_path: str | Path,
             mon._read(key, close=True)
             journal.append({"type": "recovered", "job": job_id, "error": "did not start"})
             raise
-        mon.add_own_pid(proc.pid)
+        mon._set_scope(key, [proc.pid])
         meta["pid"] = proc.pid
         interrupted = False
-        while True:
-            try:
-                rc = proc.wait(timeout=checkpoint_interval)
-                break
-            except subprocess.TimeoutExpired:
-                partial = mon._read(key, close=False).with_(meta={**meta, "checkpoint": True})
-                journal.checkpoint(job_id, partial)
-                if on_checkpoint is not None:
-                    on_checkpoint(partial)
-            except KeyboardInterrupt:
-                interrupted = True
-                proc.send_signal(signal.SIGINT)
-                rc = proc.wait()
-                break
-        m = mon._read(key, close=True)
+        waiter = _ExitWaiter(proc)
+        try:
+            while True:
+                try:
+                    if waiter.wait(checkpoint_interval):
+                        break
+                    partial = mon._read(key, close=False).with_(
+                        meta={**meta, "checkpoint": True})
+                    journal.checkpoint(job_id, partial)
+                    if on_checkpoint is not None:
+                        on_checkpoint(partial)
+                except KeyboardInterrupt:
+                    interrupted = True
+                    proc.send_signal(signal.SIGINT)
+                    waiter.wait(None)
+                    break
+            m = mon._read(key, close=True)  # the command has exited and is not reaped yet
+        finally:
+            waiter.close()
+        rc = proc.wait()
         notes = list(m.notes)
         if rc != 0:
             notes.append(f"the command exited with code {rc}")
@@ -98,6 +110,46 @@ def run_command(argv: Sequence[str], *, journal_path: str | Path,
     if interrupted:
         raise KeyboardInterrupt
     return m
+
+
+class _ExitWaiter:
+    """Waits for a child to exit *without reaping it*, so that its final CPU time can still be
+    read from ``/proc/<pid>/stat`` (a zombie keeps its counters until it is reaped).
+
+    Uses a pidfd where the kernel has one (Linux >= 5.3), else polls ``waitid(WNOWAIT)``.
+    """
+
+    def __init__(self, proc: subprocess.Popen[Any]) -> None:
+        self.pid = proc.pid
+        self._fd: int | None = None
+        try:
+            self._fd = os.pidfd_open(proc.pid)
+        except (AttributeError, OSError):
+            self._fd = None
+
+    def _exited(self) -> bool:
+        try:
+            info = os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOWAIT | os.WNOHANG)
+        except ChildProcessError:
+            return True  # already reaped elsewhere
+        return info is not None
+
+    def wait(self, timeout: float | None) -> bool:
+        """True once the child has exited (within ``timeout`` [s]; None: no limit)."""
+        if self._fd is not None:
+            ready, _, _ = select.select([self._fd], [], [], timeout)
+            return bool(ready) or self._exited()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self._exited():
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def recover(journal_path: str | Path) -> list[Measurement]:

@@ -53,7 +53,7 @@ def test_cpu_estimate_from_fake_proc(tmp_path: Path) -> None:
     _proc(root, busy=1000, idle=1000, mem_used_kb=4_000_000)
     clock = ManualClock()
     mon = Monitor(gpus=None, cpu="estimate", memory="estimate", proc_root=root, clock=clock,
-                  interval=None, rapl_root=tmp_path / "none")
+                  interval=None, rapl_root=tmp_path / "none", attribution="host")
     mon.begin_window("w")
     clock.advance(10.0)
     _proc(root, busy=1300, idle=1400, mem_used_kb=4_000_000)  # 300 busy of 700: u = 3/7
@@ -72,7 +72,8 @@ def test_cpu_estimate_from_fake_proc(tmp_path: Path) -> None:
 def test_window_within_one_tick_is_unknown_not_zero(tmp_path: Path) -> None:
     root = tmp_path / "proc"
     _proc(root, busy=10, idle=10, mem_used_kb=1)
-    mon = Monitor(gpus=None, cpu="estimate", memory=None, proc_root=root, interval=None)
+    mon = Monitor(gpus=None, cpu="estimate", memory=None, proc_root=root, interval=None,
+                  attribution="host")
     mon.begin_window("w")
     d = mon.end_window("w").device("cpu")
     assert d.energy is None and "tick" in (d.reason or "") and "short_window" in d.flags

@@ -198,7 +198,8 @@ def test_gpu_lost_with_sampler_thread() -> None:
 
 def test_library_not_found_gives_cpu_only_path(tmp_path: Any) -> None:
     fake = FakeNVML([PowerTrace.constant(1.0)], library_found=False)
-    mon = Monitor.auto(nvml=fake, idle_seconds=0.0, rapl_root=tmp_path / "none", memory=None)
+    mon = Monitor.auto(nvml=fake, idle_seconds=0.0, rapl_root=tmp_path / "none", memory=None,
+                       attribution="host")
     try:
         assert [p.kind for p in mon.probes] == ["cpu"]
         assert any("no GPU probe" in n and "library" in n.lower() for n in mon.notes)
