@@ -23,7 +23,8 @@ _DEMO_HELP = "\n\n".join([
     "Run the main job on embedded defaults and write everything into --out.",
     "Prints the ASC^e breakdown of an example request and training run; builds a ledger "
     "(OUT/ledger.sqlite) with the published BERT-family lineage and a lineage measured on "
-    "this machine (a digits teacher trained, pruned, quantised and distilled); prints every "
+    "this machine (a digits teacher trained, pruned, quantised and distilled; MiniLM too "
+    "when the minilm extra is installed); prints every "
     "EPC, per-request ASC^e and the adoption advice; writes a datasheet per model "
     "(OUT/datasheets/) and the portfolio report (OUT/portfolio.csv, .parquet, .html).",
     "Running it again rebuilds the same ledger content (measured jobs are new measurements "
@@ -109,6 +110,10 @@ def register(app: typer.Typer) -> None:
             help="Comma-separated subset of techniques (default all): prune_magnitude, "
                  "prune_global, prune_structured, quantise_int8, quantise_fp16, "
                  "quantise_bf16, distil_labelled, distil_transfer, drop_batches.")] = None,
+        minilm: Annotated[bool | None, typer.Option(
+            "--minilm/--no-minilm",
+            help="Also distil, quantise and prune all-MiniLM-L6-v2 (default: when the minilm "
+                 "extra is installed).", show_default=False)] = None,
     ) -> None:
         """Run the main job on embedded defaults."""
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -134,6 +139,6 @@ def register(app: typer.Typer) -> None:
             def step(what: str) -> None:
                 bar.update(task, description=f"done: {what}")
 
-            result = run_demo(out, epochs=epochs, techniques=chosen, step=step)
+            result = run_demo(out, epochs=epochs, techniques=chosen, minilm=minilm, step=step)
         _print_results(console, result)
         console.print(f"[dim]finished in {time.monotonic() - started:.0f} s[/dim]")

