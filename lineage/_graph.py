@@ -45,6 +45,8 @@ from lineage._validate import SHARE_TOLERANCE, Problem, ValidationReport
 __all__ = ["ProvenanceGraph"]
 
 _PHASE_ORDER = {p.value: i for i, p in enumerate(Phase)}
+#: Every product attribute (absent ones read as None).
+_NODE_FIELDS = ("kind", "name", "lifetime", "revision", "licence", "task", "source")
 
 
 def _check_id(value: Any, field: str) -> str:
@@ -268,9 +270,11 @@ class ProvenanceGraph:
         return [pid for pid, k in zip(ix.ids, ix.kind, strict=True) if k]
 
     def product(self, id: str) -> dict[str, Any]:
-        """The attributes of a product (a copy)."""
+        """The attributes of a product (a copy): ``kind, name, lifetime, revision, licence,
+        task, source`` (None where not given)."""
         self._declared(id)
-        return dict(self._g.nodes[id])
+        a = self._g.nodes[id]
+        return {k: a.get(k) for k in _NODE_FIELDS}
 
     def __contains__(self, id: object) -> bool:
         i = self._ix.pos.get(id) if isinstance(id, str) else None
@@ -384,6 +388,7 @@ class ProvenanceGraph:
         if ph is not Phase.RETRAINING:
             ix.own_g[i] += carbon_g
             ix.n_jobs[i] += 1
+        ix.n_any[i] += 1
         self._dirty_nodes.add(i)
         self._touch(structure=False)
         return entry
@@ -403,6 +408,7 @@ class ProvenanceGraph:
             total += c
         ix.own_g[i] = total
         ix.n_jobs[i] = len(counted)
+        ix.n_any[i] = len(jobs)
         if not jobs:
             del self._by_product[entry.product]
             if not ix.kind[i] and self._g.degree(entry.product) == 0:
@@ -446,10 +452,9 @@ class ProvenanceGraph:
             slots.append(i)
         for i in slots:
             ix.kind[i] = code
-        base = {"kind": pk.value, "lifetime": None, "revision": None, "licence": None,
-                "task": None, "source": None}
-        self._g.add_nodes_from((pid, {**base, "name": nm}) for pid, nm in zip(ids, names,
-                                                                             strict=True))
+        kv = pk.value  # the other attributes are absent (None): small node dicts at scale
+        self._g.add_nodes_from((pid, {"kind": kv, "name": nm}) for pid, nm in zip(ids, names,
+                                                                                 strict=True))
         self._dirty_nodes.update(slots)
         self._touch(structure=True)
 
@@ -620,6 +625,9 @@ class ProvenanceGraph:
                 by_product[pid] = [entry]
             else:
                 lst.append(entry)
+        anyc = np.frombuffer(ix.n_any, dtype=np.int64).copy()
+        np.add.at(anyc, slots, 1)
+        ix.n_any[:] = array("q", anyc.tobytes())
         if ph is not Phase.RETRAINING:
             own = np.frombuffer(ix.own_g, dtype=np.float64).copy()
             np.add.at(own, slots, vals)
@@ -669,7 +677,7 @@ class ProvenanceGraph:
 
     def _referenced(self, i: int) -> bool:
         ix = self._ix
-        return bool(ix.in_deg[i] or ix.out_deg[i] or ix.ids[i] in self._by_product)
+        return bool(ix.in_deg[i] or ix.out_deg[i] or ix.n_any[i])
 
     def _parent_problems(self, p: int) -> list[Problem]:
         ix = self._ix
@@ -714,9 +722,9 @@ class ProvenanceGraph:
         kind = np.frombuffer(bytes(ix.kind), dtype=np.uint8)
         in_deg = np.frombuffer(ix.in_deg, dtype=np.int64) if n else np.zeros(0, np.int64)
         out_deg = np.frombuffer(ix.out_deg, dtype=np.int64) if n else np.zeros(0, np.int64)
-        referenced = (in_deg > 0) | (out_deg > 0)
-        for pid in self._by_product:
-            referenced[ix.pos[pid]] = True
+        n_any = np.frombuffer(ix.n_any, dtype=np.int64) if n else np.zeros(0, np.int64)
+        referenced = (in_deg > 0) | (out_deg > 0) | (n_any > 0)
+        del n_any
         problems = [self._missing(int(i)) for i in np.flatnonzero(referenced & (kind == 0))]
         del in_deg, out_deg
         s_exp = np.frombuffer(ix.s_explicit, dtype=np.float64) if n else np.zeros(0)
@@ -857,15 +865,18 @@ class ProvenanceGraph:
         _, c, w = ix.live_edges()
         n = ix.n
         own = np.frombuffer(ix.own_g, dtype=np.float64).copy() if n else np.zeros(0)
-        epc = roll.solve(w, own)
-        flags = np.zeros((n, 2))
-        flags[:, 0] = np.frombuffer(ix.n_jobs, dtype=np.int64) == 0 if n else 0
+        # one solve, three right-hand sides: own costs, "no job recorded", "a full edge in";
+        # a flag reaches a descendant along carried edges (w > 0) as a positive value
+        rhs = np.zeros((n, 3))
+        rhs[:, 0] = own
+        rhs[:, 1] = np.frombuffer(ix.n_jobs, dtype=np.int64) == 0 if n else 0
         pol = np.frombuffer(ix.pol, dtype=np.int8) if len(ix.pol) else np.zeros(0, np.int8)
         if ix.dead_edges:
             pol = pol[np.frombuffer(bytes(ix.alive), dtype=np.uint8).astype(bool)]
-        carried = w > 0
-        flags[np.unique(c[(pol == FULL)]), 1] = 1.0
-        reach = roll.solve(carried.astype(np.float64), flags)
+        rhs[np.unique(c[(pol == FULL)]), 2] = 1.0
+        x = roll.solve(w, rhs)
+        epc = x[:, 0]
+        reach = x[:, 1:]
         kind = np.frombuffer(bytes(ix.kind), dtype=np.uint8)
         keep = np.flatnonzero(kind > 0)
         ids = ix.ids

@@ -78,6 +78,7 @@ class Index:
         self.kind = bytearray()  # 0 undeclared (referenced only), else KIND_CODE
         self.own_g = array("d")  # EPC-counted own carbon (retraining excluded) [gCO2e]
         self.n_jobs = array("q")  # EPC-counted jobs attached
+        self.n_any = array("q")  # every job attached (re-training included)
         self.s_explicit = array("d")  # sum of explicit out-shares
         self.n_equal = array("q")
         self.n_usage = array("q")
@@ -103,8 +104,8 @@ class Index:
             self.kind.append(0)
             for a in (self.own_g, self.s_explicit, self.u_total):
                 a.append(0.0)
-            for b in (self.n_jobs, self.n_equal, self.n_usage, self.n_full, self.out_deg,
-                      self.in_deg):
+            for b in (self.n_jobs, self.n_any, self.n_equal, self.n_usage, self.n_full,
+                      self.out_deg, self.in_deg):
                 b.append(0)
         return i
 
@@ -187,18 +188,20 @@ class Index:
 
 @dataclass(frozen=True)
 class Rollup:
-    """A topological order and the lower-triangular pattern of ``I - W^T`` in that order.
+    """A topological order and the CSC pattern of ``L = I - W^T`` in that order.
 
-    Built once per graph structure; reused while only shares or costs change.
+    Column ``j`` (a parent, by rank) holds its diagonal 1 first, then its children (higher
+    ranks, sorted): a lower-triangular, canonical CSC matrix that SciPy's triangular solver
+    takes as it is (no conversion, no change of structure). Built once per graph structure;
+    reused while only shares or costs change.
     """
 
     n: int
     order: np.ndarray  # slots in topological order (shorter than n when there is a cycle)
-    perm: np.ndarray  # live-edge positions sorted by (rank of child, rank of parent)
+    edge_pos: np.ndarray  # where each live edge's -w goes in the data array
+    diag_pos: np.ndarray
     indptr: np.ndarray
     indices: np.ndarray
-    ep: np.ndarray
-    ec: np.ndarray
 
     @property
     def acyclic(self) -> bool:
@@ -207,25 +210,42 @@ class Rollup:
     @classmethod
     def build(cls, n: int, ep: np.ndarray, ec: np.ndarray) -> Rollup:
         order = topological_order(n, ep, ec)
+        empty = np.zeros(0, np.int64)
         if len(order) < n:
-            empty = np.zeros(0, np.int64)
-            return cls(n, order, empty, empty, empty, ep, ec)
+            return cls(n, order, empty, empty, empty, empty)
         rank = np.empty(n, np.int64)
         rank[order] = np.arange(n)
         rows = rank[ec]
         cols = rank[ep]
-        perm = np.lexsort((cols, rows))
+        perm = np.argsort(cols * np.int64(n) + rows)  # by column (parent rank), then row
+        per_col = np.bincount(cols, minlength=n) + 1
         indptr = np.zeros(n + 1, np.int64)
-        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-        return cls(n, order, perm, indptr, cols[perm], ep, ec)
+        np.cumsum(per_col, out=indptr[1:])
+        diag_pos = indptr[:-1].copy()
+        # edge k (in perm order) sits after its column's diagonal and the column's earlier edges
+        sorted_cols = cols[perm]
+        first = indptr[sorted_cols] - sorted_cols  # edges of earlier columns
+        within = np.arange(len(perm)) - first
+        pos_sorted = diag_pos[sorted_cols] + 1 + within
+        edge_pos = np.empty(len(perm), np.int64)
+        edge_pos[perm] = pos_sorted
+        indices = np.empty(n + len(perm), np.int64)
+        indices[diag_pos] = np.arange(n)
+        indices[pos_sorted] = rows[perm]
+        return cls(n, order, edge_pos, diag_pos, indptr, indices)
 
     def solve(self, w: np.ndarray, rhs: np.ndarray) -> np.ndarray:
         """x with ``x[c] = rhs[c] + sum over edges p->c of w * x[p]`` (rhs: n or n x k)."""
-        if len(self.ep) == 0:
+        if self.n == 0:
             return rhs.astype(np.float64, copy=True)
-        mat = sp.csr_array((-w[self.perm], self.indices, self.indptr), shape=(self.n, self.n))
-        b = rhs[self.order]
-        x = spsolve_triangular(mat, b, lower=True, unit_diagonal=True, overwrite_b=True)
+        data = np.empty(len(self.indices))
+        data[self.diag_pos] = 1.0
+        data[self.edge_pos] = -w
+        mat = sp.csc_array((data, self.indices, self.indptr), shape=(self.n, self.n))
+        mat.has_canonical_format = True
+        b = np.ascontiguousarray(rhs[self.order], dtype=np.float64)
+        x = spsolve_triangular(mat, b, lower=True, unit_diagonal=True, overwrite_A=True,
+                               overwrite_b=True)
         out = np.empty_like(x)
         out[self.order] = x
         return np.asarray(out)

@@ -38,7 +38,7 @@ def to_node_link(graph: ProvenanceGraph) -> dict[str, Any]:
     g = graph.nx
     nodes = []
     for pid in sorted(graph.products()):
-        a = g.nodes[pid]
+        a = graph.product(pid)
         node = {"id": pid, **{k: a[k] for k in _NODE_FIELDS}}
         node["lifetime_s"] = None if a["lifetime"] is None else float(a["lifetime"].m_as("s"))
         nodes.append(node)

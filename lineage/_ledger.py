@@ -255,10 +255,9 @@ class Ledger:
         if missing:
             raise LedgerError("graph", missing[0].value, "a graph whose edges and jobs name "
                               "added products only (validate() lists them)")
-        g = graph.nx
         products = []
         for k, pid in enumerate(graph.products()):
-            a = g.nodes[pid]
+            a = graph.product(pid)
             products.append({
                 "id": pid, "seq": k, "kind": a["kind"], "name": a["name"],
                 "lifetime_s": None if a["lifetime"] is None else float(a["lifetime"].m_as("s")),

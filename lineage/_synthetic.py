@@ -57,13 +57,15 @@ def hub_spec(products: int, *, seed: int = 0, edges_per_product: float = 3.0) ->
     second_parent = (rng.random(n_derived) * child_idx).astype(np.int64)
     merge &= second_parent != first_parent
     # datasets: foundations take 3 each; derived models share the rest of the edge budget
-    budget = int(edges_per_product * products) - n_derived - int(merge.sum()) - 3 * n_f
-    per_model = max(0.0, budget / max(1, n_derived))
-    n_ds_edges = rng.poisson(per_model, n_derived)
+    budget = int(edges_per_product * products) - n_derived - int(merge.sum())
+    per_model = max(0.0, (budget - 3 * n_f) / max(1, n_derived))
+    n_ds_edges = rng.poisson(per_model * 1.2, n_derived)  # oversampled: duplicates go below
     ds_child = np.concatenate([np.repeat(np.arange(n_f), 3),
                                np.repeat(child_idx, n_ds_edges)])
     ds_parent = np.minimum(rng.zipf(1.3, len(ds_child)), n_ds) - 1
     pairs = np.unique(ds_parent * np.int64(n_m) + ds_child)  # one edge per (dataset, model)
+    if len(pairs) > budget > 0:  # the edge budget: about edges_per_product edges a product
+        pairs = np.sort(rng.choice(pairs, budget, replace=False))
     ds_parent, ds_child = pairs // n_m, pairs % n_m
 
     m_ids = np.array([f"m{i}" for i in range(n_m)], dtype=object)
