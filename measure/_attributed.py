@@ -22,11 +22,13 @@ The models have no idle term: the host's idle (baseline) draw is charged to no w
 either mode; ``idle`` stays unknown and the whole figure is the usage-attributed (dynamic)
 part.
 
-Resolution: CPU time moves in clock ticks (10 ms at the usual USER_HZ = 100), read truncated
-at each edge, so a window's count is within about one tick per process. A window in which
+Resolution: CPU time is reported in clock ticks (10 ms at the usual USER_HZ = 100), each of
+the four counters truncated at each edge, so a window's count is within a few ticks per
+process (``resolution_j`` in the details is the energy of one tick). A window in which
 the processes used less than one tick gives ``None`` with the reason and the bound (flag
 ``short_window`` when the window itself lasted under five ticks, ``below_resolution`` when
-the processes were idle), never zero; fewer than five ticks counted is flagged ``coarse``.
+the processes were idle), never zero; fewer than five ticks counted in a longer window is
+flagged ``coarse``.
 
 >>> from measure._estimate import lookup_cpu
 >>> from measure._process import ProcessTree
@@ -167,9 +169,9 @@ class ProcessCpuProbe(Probe):
                    "the counted processes used less than one CPU accounting tick")
             return DeviceEnergy(**base, energy=None, provenance=None, flags=tuple(flags),
                                 reason=f"{why} ({self.tick_s * 1e3:g} ms): CPU energy below "
-                                       f"the resolution of {bound:.3g} J per process, unknown "
+                                       f"the resolution of {bound:.3g} J (one tick), unknown "
                                        "(not zero)", details=details)
-        if ticks < FEW_TICKS:
+        if ticks < FEW_TICKS and not short:
             flags.append("coarse")
         cap_s = self.n_logical * duration_s + len(groups) * self.tick_s
         if cpu_s > cap_s:  # children reaped in the window whose time began before it
@@ -212,7 +214,9 @@ class ProcessRamProbe(RamEstimateProbe):
         self._reading: TreeReading | None = None
 
     def _read(self, now_s: float) -> tuple[float, float]:
-        if self._reading is None or now_s - self._read_at_s >= self.refresh_s:
+        # re-read every refresh_s, and at once when a root was added (a command started)
+        if (self._reading is None or now_s - self._read_at_s >= self.refresh_s
+                or len(self._reading.ticks) != len(self.tree.roots)):
             self._reading = self.tree.read()
             self._read_at_s = now_s
             self._pending_gb = {g: b / 1e9 for g, b in self._reading.rss_bytes.items()}

@@ -55,8 +55,8 @@ FLAGS: dict[str, str] = {
     "no_idle_baseline": "no idle power measured for this device: idle and dynamic unknown",
     "below_resolution": "the counted processes used less CPU time than one accounting tick: "
                         "the estimate is unknown (below the bound in details), not zero",
-    "coarse": "fewer than 5 CPU accounting ticks counted: the estimate is within about one "
-              "tick per process (details resolution_j)",
+    "coarse": "fewer than 5 CPU accounting ticks counted: the estimate is within a few ticks "
+              "per process (details resolution_j: the energy of one tick)",
     "generic_tdp": "CPU model not in the TDP table: a median W per thread was used",
     "cuda_index_assumed": "CUDA index assumed equal to the NVML index (no UUID mapping)",
     "open": "read from a window that is still open (a checkpoint or a peek)",
