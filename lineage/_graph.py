@@ -443,15 +443,15 @@ class ProvenanceGraph:
             raise InvalidValueError("ids", "duplicates", "distinct product ids")
         ix = self._ix
         code = KIND_CODE[pk.value]
-        slots = []
-        for pid in ids:
-            _check_id(pid, "id")
-            i = ix.slot(pid)
-            if ix.kind[i]:
-                raise InvalidValueError("id", pid, "a new product id (this one exists)")
-            slots.append(i)
+        if not all(type(x) is str and x for x in ids):
+            _check_id(next(x for x in ids if not (type(x) is str and x)), "id")
+        taken = [x for x in ids if x in ix.pos and ix.kind[ix.pos[x]]]
+        if taken:
+            raise InvalidValueError("id", taken[0], "a new product id (this one exists)")
+        slots = ix.slots(ids).tolist()
+        kinds = ix.kind
         for i in slots:
-            ix.kind[i] = code
+            kinds[i] = code
         kv = pk.value  # the other attributes are absent (None): small node dicts at scale
         self._g.add_nodes_from((pid, {"kind": kv, "name": nm}) for pid, nm in zip(ids, names,
                                                                                  strict=True))
@@ -517,24 +517,29 @@ class ProvenanceGraph:
             at = int(np.flatnonzero(p_slots == c_slots)[0])
             raise InvalidValueError("parent", pa[at], "a parent other than the child itself")
         key = p_slots * np.int64(ix.n) + c_slots
-        if len(np.unique(key)) != m:
+        sorted_key = np.sort(key)
+        if np.any(sorted_key[1:] == sorted_key[:-1]):
             raise InvalidValueError("parents", "duplicate edges", "one edge per (parent, child)")
         if len(ix.ep) - ix.dead_edges:
             old_p, old_c, _ = ix.live_edges()
-            clash = np.isin(key, old_p * np.int64(ix.n) + old_c)
+            old = np.sort(old_p * np.int64(ix.n) + old_c)
+            at_ = np.minimum(np.searchsorted(old, key), len(old) - 1)
+            clash = old[at_] == key
             del old_p, old_c
             if clash.any():
                 at = int(np.flatnonzero(clash)[0])
                 raise InvalidValueError("parent", pa[at], f"one edge {pa[at]} -> {ch[at]} "
                                         "(it exists)")
         if udim is not None:
-            for p in np.unique(p_slots).tolist():
+            for p in np.flatnonzero(np.bincount(p_slots)).tolist():
                 if self._usage_dim.setdefault(p, udim) != udim:
                     raise UnitMismatchError("usages", udim, "amounts of the dimension of the "
                                             "parent's other usage edges")
         n = ix.n
         out_before = np.frombuffer(ix.out_deg, dtype=np.int64)
-        if np.any(out_before[c_slots] > 0) or np.any(np.isin(c_slots, p_slots)):
+        is_parent = np.zeros(n, dtype=bool)
+        is_parent[p_slots] = True
+        if np.any(out_before[c_slots] > 0) or np.any(is_parent[c_slots]):
             self._unsafe = True
         del out_before
         code = POLICY_CODE[pol]
@@ -583,7 +588,7 @@ class ProvenanceGraph:
                 for j, (u, v, k) in enumerate(zip(pa, ch, kind_list, strict=True)))
         self._dirty_nodes.update(p_slots.tolist())
         self._dirty_nodes.update(c_slots.tolist())
-        self._dirty_parents.update(np.unique(p_slots).tolist())
+        self._dirty_parents.update(np.flatnonzero(np.bincount(p_slots)).tolist())
         self._touch(structure=True)
 
     def add_reported_many(self, products: Sequence[str], carbon: Any, *, phase: str,
@@ -639,10 +644,7 @@ class ProvenanceGraph:
         self._touch(structure=False)
 
     def _slots(self, ids: list[str]) -> np.ndarray:
-        pos = self._ix.pos
-        slot = self._ix.slot
-        return np.fromiter((pos[x] if x in pos else slot(x) for x in ids), dtype=np.int64,
-                           count=len(ids))
+        return self._ix.slots(ids)
 
     # ---------------------------------------------------------------------------------
     # validation

@@ -109,6 +109,22 @@ class Index:
                 b.append(0)
         return i
 
+    def slots(self, ids: list[str]) -> np.ndarray:
+        """The slots of many ids; new ones are created together (the bulk path)."""
+        pos = self.pos
+        new = list(dict.fromkeys(x for x in ids if x not in pos))
+        if new:
+            start = len(self.ids)
+            k = len(new)
+            self.ids.extend(new)
+            pos.update(zip(new, range(start, start + k), strict=True))
+            self.kind.extend(bytes(k))
+            zeros_f = bytes(8 * k)
+            for a in (self.own_g, self.s_explicit, self.u_total, self.n_jobs, self.n_any,
+                      self.n_equal, self.n_usage, self.n_full, self.out_deg, self.in_deg):
+                a.frombytes(zeros_f)
+        return np.fromiter((pos[x] for x in ids), dtype=np.int64, count=len(ids))
+
     @property
     def n(self) -> int:
         return len(self.ids)
