@@ -3,7 +3,9 @@
 A :class:`Monitor` watches devices (NVIDIA GPUs through NVML, CPU packages and DRAM through
 RAPL, or labelled estimates where nothing can be measured) over named windows and returns
 :class:`Measurement` records whose every figure says how it was obtained (``measured``,
-``sampled``, ``estimated``), with its uncertainty and its idle and dynamic parts;
+``sampled``, ``estimated``), with its uncertainty and its idle and dynamic parts; CPU and
+memory estimates are charged to the window's own processes (``attribution="process"``, the
+default) or to the whole host (``"host"``);
 ``Measurement.to_job`` turns one into a :class:`carbon.Job`.
 
 >>> from measure import FakeNVML, ManualClock, Monitor, PowerTrace

@@ -7,6 +7,11 @@ monitor synchronises CUDA (only when torch is imported and CUDA initialised) and
 device once; between edges a sleeping thread polls the devices that need it (power sampling,
 counter reset and wrap detection, memory in use) every ``interval`` seconds.
 
+Where CPU and memory are estimated (no RAPL), ``attribution="process"`` (the default) charges
+a window with the CPU time and resident memory of this process and its children only (see
+``measure._attributed``); ``attribution="host"`` charges it with the whole host's. Measured
+figures (NVML, RAPL) are whole-device either way, and every record says which applies.
+
 >>> import tempfile, pathlib
 >>> from measure import FakeNVML, ManualClock, PowerTrace
 >>> fake = FakeNVML([PowerTrace.constant(100.0)], clock=(clock := ManualClock()))
@@ -62,6 +67,8 @@ R = TypeVar("R")
 
 _WHOLE_DEVICE = ("whole-device energy: other work on the same devices is included (see the "
                  "shared_gpu flag for GPUs)")
+_HOST_NOTE = ("attribution='host': the CPU and memory estimates count every process on the "
+              "host (busy time of all CPUs, memory in use): other work is charged to the window")
 _PROCESS_NOTE = ("attribution='process': the CPU and memory estimates count only {counted}; "
                  "other processes on the host are not charged")
 
@@ -435,6 +442,7 @@ class Monitor:
         duration_s = (t1 - w.t0_ns) / 1e9
         devices = []
         counted: list[str] = []
+        host = False
         for p in self.probes:
             a, b = w.snaps[p.key], ends[p.key]
             if w.scope is not None:
@@ -442,6 +450,7 @@ class Monitor:
             d = p.result(a, b, duration_s, self.idle_power_w.get(p.key), is_open=not close)
             if d.details.get("attribution") == "process" and d.details.get("counted"):
                 counted.append(str(d.details["counted"]))
+            host = host or d.details.get("attribution") == "host"
             edge = {**w.edge.get(p.key, {})}
             for k, v in p.edge_details().items():
                 edge[k] = sorted(set(edge.get(k, [])) | set(v))
@@ -452,6 +461,8 @@ class Monitor:
         notes = list(self.notes) + w.notes
         if counted:
             notes.append(_PROCESS_NOTE.format(counted=counted[0]))
+        if host:
+            notes.append(_HOST_NOTE)
         if self.sampler_errors:
             notes.append(f"sampler errors: {self.sampler_errors[:5]}")
         m = Measurement(name=w.name, start=w.start, duration=quantity(duration_s, "s"),

@@ -78,6 +78,7 @@ def test_host_mode_stays_selectable_and_charges_everyone(tmp_path: Path) -> None
     assert m.device("cpu").details["attribution"] == "host"
     assert "every process" in m.device("cpu").details["counted"]
     assert any("whole-device" in n for n in m.notes)
+    assert any("attribution='host'" in n and "every process" in n for n in m.notes)
     with pytest.raises(InvalidValueError, match="attribution"):
         Monitor(gpus=None, cpu="estimate", memory=None, attribution="pid")  # type: ignore
 
