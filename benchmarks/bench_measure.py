@@ -5,8 +5,10 @@ Prints, in one run:
 1. the slowdown of a small PyTorch training loop (scikit-learn digits, CPU) with the sampler
    thread at 10 ms and at 100 ms against no probe (median of repeated, interleaved runs, as
    a ratio; target <= 1 % at 100 ms); the monitor watches one fake NVML GPU (every poll makes
-   the same pynvml-shaped calls as on a real GPU), the CPU estimate and the memory estimate;
-2. the cost of one window begin/end pair;
+   the same pynvml-shaped calls as on a real GPU), the CPU estimate and the memory estimate
+   (process attribution, the default);
+2. the cost of one window begin/end pair, in process and in host attribution, and of one
+   process-tree reading with and without a scan of /proc;
 3. CodeCarbon's slowdown on the same loop, where CodeCarbon is installed;
 4. the integration error of power sampling against synthetic traces of known energy at
    10, 50, 100 and 1000 ms (deterministic: a manual clock).
@@ -27,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 
-from measure import FakeNVML, ManualClock, Monitor, PowerTrace
+from measure import FakeNVML, ManualClock, Monitor, PowerTrace, ProcessTree
 
 
 def _loop_factory() -> Any:
@@ -99,18 +101,36 @@ def overhead(repeats: int) -> None:
 
 
 def window_cost(n: int) -> None:
-    print(f"2. cost of one begin/end window pair (median of {n})")
-    for label, mon in (("CPU estimate only", Monitor(gpus=None, cpu="estimate", memory=None,
-                                                     interval=None)),
-                       ("fake GPU + CPU + RAM estimates", _monitor(None))):
+    print(f"2. cost of one begin/end window pair (median of {n}; process attribution scans "
+          "/proc for new children at most once a second, so a few pairs pay for a scan)")
+    for attribution in ("process", "host"):
+        for label, mon in (
+                ("CPU estimate only", Monitor(gpus=None, cpu="estimate", memory=None,
+                                              interval=None, attribution=attribution)),
+                ("fake GPU + CPU + RAM estimates",
+                 Monitor(nvml=FakeNVML([PowerTrace.constant(250.0)]), cpu="estimate",
+                         memory="estimate", interval=None, attribution=attribution))):
+            costs = []
+            for _ in range(n):
+                t0 = time.perf_counter_ns()
+                mon.begin_window("w")
+                mon.end_window("w")
+                costs.append(time.perf_counter_ns() - t0)
+            mon.close()
+            costs.sort()
+            print(f"   {attribution:>7} attribution, {label}: median "
+                  f"{statistics.median(costs) / 1e3:.1f} us, p99 "
+                  f"{costs[int(0.99 * (len(costs) - 1))] / 1e3:.1f} us")
+    tree = ProcessTree()
+    for scan in (False, True):
         costs = []
-        for _ in range(n):
+        for _ in range(max(n // 10, 20)):
             t0 = time.perf_counter_ns()
-            mon.begin_window("w")
-            mon.end_window("w")
+            tree.read(scan=scan)
             costs.append(time.perf_counter_ns() - t0)
-        mon.close()
-        print(f"   {label}: {statistics.median(costs) / 1e3:.1f} us")
+        n_proc = sum(1 for d in Path("/proc").iterdir() if d.name.isdigit())
+        what = f"a scan of /proc ({n_proc} processes)" if scan else "this process only"
+        print(f"   one process-tree reading, {what}: {statistics.median(costs) / 1e3:.1f} us")
 
 
 def codecarbon_cmp(repeats: int) -> None:

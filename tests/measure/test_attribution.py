@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from carbon import InvalidValueError
-from measure import ManualClock, Monitor, lookup_cpu, run_command
+from measure import Journal, ManualClock, Monitor, lookup_cpu, run_command
 from measure._attributed import FEW_TICKS
 from measure._estimate import cpu_model
 from measure._process import read_pid_stat
@@ -266,3 +266,49 @@ def test_unrelated_busy_process_does_not_raise_run_command(burner: int, tmp_path
         figures.append(m.device("cpu").details["cpu_seconds"])
     alone, beside = figures
     assert beside == pytest.approx(alone, abs=0.05 + 4 / HZ)  # startup varies by a few ticks
+
+
+def test_run_command_without_pidfd_polls_and_checkpoints(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """Without pidfd (old kernels) the exit is polled with waitid(WNOWAIT): same figure; the
+    checkpoints of an open command window count the command's ticks so far."""
+    def no_pidfd(pid: int) -> int:
+        raise OSError("pidfd_open not supported")
+
+    monkeypatch.setattr(os, "pidfd_open", no_pidfd)
+    seen = []
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with Monitor(gpus=None, cpu="estimate", memory=None) as mon:
+        m = run_command([sys.executable, "-c", _BURN.format(s=0.4)], monitor=mon,
+                        journal_path=tmp_path / "j.jsonl", checkpoint_interval=0.15,
+                        on_checkpoint=seen.append)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used_s = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    assert m.device("cpu").details["cpu_seconds"] == pytest.approx(used_s, abs=5 / HZ)
+    marks = [c.device("cpu").details.get("cpu_seconds") for c in seen]
+    known = [x for x in marks if x is not None]
+    assert known and known == sorted(known) and known[-1] <= used_s + 5 / HZ
+    assert all("open" in c.device("cpu").flags for c in seen)
+
+
+def test_interrupted_command_is_still_charged(tmp_path: Path) -> None:
+    """Ctrl-C while the command runs: it gets SIGINT, the window closes with its ticks."""
+    code = ("import signal, time\nsignal.signal(signal.SIGINT, lambda *a: None)\n"
+            "t = time.process_time()\nwhile time.process_time() - t < 0.3: pass\n")
+
+    def interrupt(_: object) -> None:
+        raise KeyboardInterrupt
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with Monitor(gpus=None, cpu="estimate", memory=None) as mon, \
+            pytest.raises(KeyboardInterrupt):
+        run_command([sys.executable, "-c", code], monitor=mon, checkpoint_interval=0.2,
+                    journal_path=tmp_path / "j.jsonl", on_checkpoint=interrupt)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used_s = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    ends = [r for r in Journal(tmp_path / "j.jsonl").records() if r["type"] == "end"]
+    assert len(ends) == 1 and ends[0]["measurement"]["meta"]["interrupted"]
+    cpu = ends[0]["measurement"]["devices"][0]
+    assert cpu["details"]["attribution"] == "process" and cpu["energy_j"] > 0
+    assert cpu["details"]["cpu_seconds"] == pytest.approx(used_s, abs=5 / HZ)
