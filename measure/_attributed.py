@@ -155,7 +155,9 @@ class ProcessCpuProbe(Probe):
                                 reason=f"process {unseen} not found under "
                                        f"{self.tree.proc_root}: its CPU time is unknown",
                                 complete=False, details=details)
-        ticks = sum(max(gb.values.get(g, 0.0) - ga.values.get(g, 0.0), 0.0) for g in groups)
+        # summed before clamping: a process moved between groups (add_own_pid on a child
+        # already counted) leaves one group for another, and the total is unchanged
+        ticks = max(sum(gb.values.get(g, 0.0) - ga.values.get(g, 0.0) for g in groups), 0.0)
         cpu_s = ticks * self.tick_s
         details.update(cpu_ticks=ticks, cpu_seconds=cpu_s)
         short = duration_s < FEW_TICKS * self.tick_s

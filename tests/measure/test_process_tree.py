@@ -229,3 +229,23 @@ def test_every_tick_counted_once(events: list[tuple[str, int, int]]) -> None:
             elif kind == "read":
                 tree.read()
         assert tree.read().ticks[ROOT] == used
+
+
+def test_moving_a_child_to_its_own_group_keeps_an_all_window_exact(tmp_path: Path) -> None:
+    from measure import Monitor
+
+    fp = FakeProc(tmp_path / "proc")
+    fp.spawn(1, 0)
+    fp.spawn(os.getpid(), 1)
+    mon = Monitor(gpus=None, cpu="estimate", memory=None, proc_root=fp.root, interval=None,
+                  rapl_root=tmp_path / "none")
+    assert mon.process_tree is not None
+    mon.process_tree.scan_s = 0.0
+    fp.spawn(500, os.getpid())
+    fp.burn(500, 30)
+    mon.begin_window("all")  # the child is counted in this process's group
+    fp.burn(500, 20)
+    mon.add_own_pid(500)  # now its own group, with its 50 ticks
+    fp.burn(os.getpid(), 7)
+    d = mon.end_window("all").device("cpu")
+    assert d.details["cpu_ticks"] == 27
