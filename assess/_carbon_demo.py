@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from carbon import (
     PARTS,
+    Q_,
     Breakdown,
     EnergyUse,
     Facility,
     Job,
     PlatformUse,
     ProductUse,
-    Q_,
     RetrainingUse,
     System,
     asc_e,
@@ -19,7 +19,7 @@ from carbon import (
     hardware,
 )
 
-__all__ = ["example_jobs", "breakdown_rows"]
+__all__ = ["breakdown_rows", "example_jobs"]
 
 
 def example_jobs() -> dict[str, Job]:
