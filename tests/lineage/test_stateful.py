@@ -38,8 +38,9 @@ class GraphAndLedger(RuleBasedStateMachine):
 
     @rule(kind=st.sampled_from(["dataset", "model"]))
     def add_product(self, kind: str) -> None:
-        pid = f"p{next(self.counter)}"
-        self.rank[pid] = len(self.rank)
+        k = next(self.counter)
+        pid = f"p{k}"
+        self.rank[pid] = k  # never reused, so edges low -> high rank stay acyclic
         (self.graph.add_dataset if kind == "dataset" else self.graph.add_model)(pid, name=pid)
         self.ledger.add_product(pid, kind=kind, name=pid)
 
