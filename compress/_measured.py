@@ -16,7 +16,9 @@ A top-level function per technique (:func:`prune`, :func:`quantise`, :func:`dist
 4. returns a :class:`Compressed`: the child model, its :class:`CompressionResult` and its job.
 
 Energy figures carry the monitor's labels: on a machine without NVML or RAPL the monitor's
-CPU estimate, labelled ``estimated``, covers the whole host (other processes included).
+CPU estimate, labelled ``estimated``, counts the CPU time of this process tree by default
+(``attribution="process"``) or the whole host (``"host"``, other processes included); the
+notes of each result say which.
 """
 
 from __future__ import annotations
@@ -337,9 +339,16 @@ def _monitor_notes(job: Job) -> tuple[str, ...]:
     m = job.meta.get("measurement", {})
     out = []
     for d in m.get("devices", []):
-        if d.get("method") == "tdp-estimate":
+        if d.get("method") != "tdp-estimate":
+            continue
+        details = d.get("details") or {}
+        if details.get("attribution") == "host":
             out.append("CPU energy estimated from TDP x whole-host utilisation: other "
                        "processes on the host are included")
+        else:
+            counted = details.get("counted", "this process tree")
+            out.append(f"CPU energy estimated from TDP per logical CPU x CPU-seconds of "
+                       f"{counted}")
     return tuple(dict.fromkeys(out))
 
 
