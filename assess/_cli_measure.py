@@ -102,6 +102,9 @@ def register(app: typer.Typer) -> None:
         product: str | None = typer.Option(None, help="Attach the job to this product."),
         phase: str | None = typer.Option(None, help="Phase of the product (with --product)."),
         charge: str = typer.Option("dynamic", help="Book 'dynamic' (minus idle) or 'total'."),
+        attribution: str = typer.Option(
+            "process", help="CPU/RAM estimates count 'process' (the command's tree) or "
+            "'host' (every process on the machine)."),
         country_code: str | None = typer.Option(None, "--country", help="Grid: ISO3 code."),
         intensity: str | None = typer.Option(None, help="Grid: e.g. '250 gCO2e/kWh'."),
         pue: float | None = typer.Option(None, help="Facility PUE."),
@@ -116,6 +119,8 @@ def register(app: typer.Typer) -> None:
 
         if charge not in ("dynamic", "total"):
             raise InvalidValueError("--charge", charge, "'dynamic' or 'total'")
+        if attribution not in ("process", "host"):
+            raise InvalidValueError("--attribution", attribution, "'process' or 'host'")
         console = Console()
         system = None
         book = None
@@ -138,10 +143,12 @@ def register(app: typer.Typer) -> None:
                         continue
                     seq = book.add_job(job)
                     console.print(f"recorded incomplete job {job.id} in {ledger} (#{seq})")
-            monitor = Monitor.auto(interval=interval, idle_seconds=idle_seconds)
+            monitor = Monitor.auto(interval=interval, idle_seconds=idle_seconds,
+                                   attribution=attribution)  # type: ignore[arg-type]
             try:
                 m = run_command(command, journal_path=journal, checkpoint_interval=checkpoint,
-                                name=name, monitor=monitor)
+                                name=name, monitor=monitor,
+                                attribution=attribution)
             finally:
                 monitor.close()
             _summary(console, m, f"measured: {m.name}")
