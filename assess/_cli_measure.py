@@ -13,7 +13,7 @@ assumed: without them the command refuses to record, before running anything.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import typer
 from rich.console import Console
@@ -143,12 +143,12 @@ def register(app: typer.Typer) -> None:
                         continue
                     seq = book.add_job(job)
                     console.print(f"recorded incomplete job {job.id} in {ledger} (#{seq})")
+            mode: Literal["process", "host"] = "host" if attribution == "host" else "process"
             monitor = Monitor.auto(interval=interval, idle_seconds=idle_seconds,
-                                   attribution=attribution)  # type: ignore[arg-type]
+                                   attribution=mode)
             try:
                 m = run_command(command, journal_path=journal, checkpoint_interval=checkpoint,
-                                name=name, monitor=monitor,
-                                attribution=attribution)
+                                name=name, monitor=monitor, attribution=mode)
             finally:
                 monitor.close()
             _summary(console, m, f"measured: {m.name}")
