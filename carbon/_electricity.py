@@ -101,7 +101,8 @@ def _mix_magnitude(shares: Mapping[str, float], factors: Mapping[str, Any] | Non
         elif name in table:
             f = table[name].gco2e_per_kwh
         else:
-            close = difflib.get_close_matches(name, list(table), n=3)
+            close = [k for k in table if k.startswith(name) or name.startswith(k)]
+            close = close or difflib.get_close_matches(name, list(table), n=3)
             raise UnknownKeyError(
                 f"shares[{name!r}]", name,
                 f"one of {sorted(table)} (did you mean {close}?) or a factor in `factors`",
@@ -212,7 +213,7 @@ def country(code_or_name: str) -> ConstantIntensity:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class HourlyIntensity:
     """An hourly intensity series [gCO2e/kWh], indexed by the start of each hour (UTC).
 
@@ -249,6 +250,15 @@ class HourlyIntensity:
                                     "finite intensities >= 0")
         ordered = pd.Series(values, index=idx.as_unit("ns")).sort_index()
         object.__setattr__(self, "series", ordered)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, HourlyIntensity):
+            return NotImplemented
+        return (self.source, self.region, self.kind, self.basis) == (
+            other.source, other.region, other.kind, other.basis) and self.series.equals(
+            other.series)
+
+    __hash__ = None  # type: ignore[assignment]
 
     def mean_gco2e_per_kwh(self, start: datetime | None = None, end: datetime | None = None,
                            power: pd.Series | None = None) -> float:

@@ -62,6 +62,21 @@ class Record(BaseModel):
         except ValidationError as e:
             raise _translate(type(self).__name__, e) from e
 
+    def __eq__(self, other: object) -> bool:
+        """Field-wise equality; pandas objects (power traces, hourly series) compare by value."""
+        if type(self) is not type(other):
+            return NotImplemented
+        assert isinstance(other, BaseModel)
+        return all(_same(v, getattr(other, k)) for k, v in self.__dict__.items())
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (pd.Series, pd.DataFrame)) or isinstance(b, (pd.Series, pd.DataFrame)):
+        return type(a) is type(b) and bool(a.equals(b))
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
 
 def _translate(record: str, e: ValidationError) -> ModelCarbonError:
     err = e.errors()[0]

@@ -289,3 +289,23 @@ def test_hourly_works_at_every_datetime_resolution(unit: str) -> None:
     power = pd.Series([100.0, 100.0, 100.0], index=t)
     assert h.mean_gco2e_per_kwh(t[0], t[-1], power) == pytest.approx(200.0)
     assert h.mean_gco2e_per_kwh(t[0], t[-1]) == pytest.approx(200.0)
+
+
+def test_records_holding_pandas_objects_compare_by_value() -> None:
+    # bug found (lineage tests): Job == Job raised on a power trace Series
+    idx = pd.date_range("2026-01-01", periods=3, freq="min", tz="UTC")
+
+    def make(p: list[float]) -> carbon.Job:
+        return carbon.Job(name="j", id="x", duration="1 h",
+                          energy=[use(power=pd.Series(p, index=idx))])
+
+    assert make([1.0, 2.0, 3.0]) == make([1.0, 2.0, 3.0])
+    assert make([1.0, 2.0, 3.0]) != make([1.0, 2.0, 4.0])
+    assert hourly([1.0, 2.0]) == hourly([1.0, 2.0]) and hourly([1.0]) != hourly([2.0])
+    assert {BOX: 1}[carbon.System(name="box", embodied="1 tCO2e", lifetime="4 year",
+                                  facility=FAC)] == 1
+
+
+def test_unknown_source_suggests_its_variants() -> None:
+    with pytest.raises(UnknownKeyError, match="wind_onshore"):
+        carbon.mix_intensity({"wind": 1.0})
