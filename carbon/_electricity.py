@@ -115,8 +115,23 @@ def _mix_magnitude(shares: Mapping[str, float], factors: Mapping[str, Any] | Non
     return ci
 
 
+class _Flat:
+    """An intensity that is the same in every hour (the window and trace do not matter)."""
+
+    gco2e_per_kwh: float
+
+    @property
+    def intensity(self) -> Any:
+        """The intensity as a quantity [gCO2e/kWh]."""
+        return quantity(self.gco2e_per_kwh, "gCO2e/kWh")
+
+    def mean_gco2e_per_kwh(self, start: datetime | None = None, end: datetime | None = None,
+                           power: pd.Series | None = None) -> float:
+        return self.gco2e_per_kwh
+
+
 @dataclass(frozen=True)
-class ConstantIntensity:
+class ConstantIntensity(_Flat):
     """One intensity for every hour, with where it comes from.
 
     >>> ConstantIntensity.of("400 gCO2e/kWh", source="supplier contract 2025").gco2e_per_kwh
@@ -133,17 +148,9 @@ class ConstantIntensity:
     def of(cls, value: Any, *, source: str, year: int | None = None) -> ConstantIntensity:
         return cls(magnitude(value, "gCO2e/kWh", "intensity"), source, year)
 
-    @property
-    def intensity(self) -> Any:
-        return quantity(self.gco2e_per_kwh, "gCO2e/kWh")
-
-    def mean_gco2e_per_kwh(self, start: datetime | None = None, end: datetime | None = None,
-                           power: pd.Series | None = None) -> float:
-        return self.gco2e_per_kwh
-
 
 @dataclass(frozen=True)
-class SourceMix:
+class SourceMix(_Flat):
     """A stated mix of generation sources (shares summing to 1) and their factors.
 
     >>> SourceMix({"coal": 0.8, "solar_utility": 0.2}).gco2e_per_kwh
@@ -157,14 +164,6 @@ class SourceMix:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "gco2e_per_kwh", _mix_magnitude(self.shares, self.factors))
-
-    @property
-    def intensity(self) -> Any:
-        return quantity(self.gco2e_per_kwh, "gCO2e/kWh")
-
-    def mean_gco2e_per_kwh(self, start: datetime | None = None, end: datetime | None = None,
-                           power: pd.Series | None = None) -> float:
-        return self.gco2e_per_kwh
 
 
 @cache
