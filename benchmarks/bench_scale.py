@@ -103,14 +103,16 @@ def peak_rss_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # kB -> GiB
 
 
-def pandas_run(n: int, days: int, per_file: int, q: Any) -> None:
+def pandas_run(n: int, days: int, per_file: int, keys: str, q: Any) -> None:
     from assess._requests import partial_sums, request_carbon, summarise
 
     t = tables()
     frame = pd.concat([logs(k, s, d) for d, s, k in chunks(n, days, per_file)],
                       ignore_index=True)
-    for c in ("model", "device", "region"):  # Parquet gives strings: start from the same
-        frame[c] = frame[c].astype(str)
+    for c in ("model", "device", "region"):
+        # "category": what pd.read_parquet(..., read_dictionary=[...]) gives and the Dask
+        # reader uses (the fair, faster baseline); "str": pd.read_parquet's default
+        frame[c] = frame[c].astype(keys)
     gen_rss = peak_rss_gib()
     c0, t0 = cpu_seconds(), time.perf_counter()
     report = summarise(partial_sums(request_carbon(frame, t)))
@@ -120,7 +122,7 @@ def pandas_run(n: int, days: int, per_file: int, q: Any) -> None:
            "by_model": report.by_model["asc_e [gCO2e]"].to_dict()})
 
 
-def write_parquet(root: Path, n: int, days: int, per_file: int) -> float:
+def write_parquet(root: Path, n: int, days: int, per_file: int, row_group: int) -> float:
     t0 = time.perf_counter()
     for d, s, k in chunks(n, days, per_file):
         part = root / f"day={(T0 + pd.Timedelta(days=d)).strftime('%Y-%m-%d')}"
@@ -128,28 +130,33 @@ def write_parquet(root: Path, n: int, days: int, per_file: int) -> float:
         frame = logs(k, s, d)
         for c in ("model", "device", "region"):
             frame[c] = frame[c].astype(str)
-        frame.to_parquet(part / f"part-{s:05d}.parquet", index=False, row_group_size=k)
+        frame.to_parquet(part / f"part-{s:05d}.parquet", index=False,
+                         row_group_size=row_group)
     return time.perf_counter() - t0
 
 
-def dask_run(root: Path, workers: int, memory_limit: str) -> dict[str, Any]:
+def dask_run(root: Path, workers: int, memory_limit: str, partition_rows: int,
+             processes: bool) -> dict[str, Any]:
     from distributed import Client, LocalCluster
 
-    from assess._requests import account_requests
+    from assess._requests import account_requests, worker_environ
 
     t = tables()
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      memory_limit=memory_limit, dashboard_address=None) as cluster, \
+    with worker_environ(), LocalCluster(n_workers=workers, threads_per_worker=1,
+                                        processes=processes, memory_limit=memory_limit,
+                                        dashboard_address=None) as cluster, \
             Client(cluster) as client:
-        c0 = sum(client.run(cpu_seconds).values())  # workers up before the clock starts
+        # worker threads share one process: count its CPU time and memory once
+        agg: Any = sum if processes else max
+        c0 = agg(client.run(cpu_seconds).values())  # workers up before the clock starts
         t0 = time.perf_counter()
-        report = account_requests(str(root), t, client=client)
+        report = account_requests(str(root), t, client=client, partition_rows=partition_rows)
         dt = time.perf_counter() - t0
-        cpu = sum(client.run(cpu_seconds).values()) - c0
+        cpu = agg(client.run(cpu_seconds).values()) - c0
         peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20)
     return {"rows": report.requests, "seconds": dt, "cpu": cpu,
             "worker_peak_gib": max(peaks.values()),
-            "workers_peak_gib": sum(peaks.values()), "driver_peak_gib": peak_rss_gib(),
+            "workers_peak_gib": agg(peaks.values()), "driver_peak_gib": peak_rss_gib(),
             "total_g": float(report.by_key["asc_e [gCO2e]"].sum())}
 
 
@@ -159,6 +166,13 @@ def main() -> None:
     ap.add_argument("--dask-rows", type=float, default=100e6)
     ap.add_argument("--days", type=int, default=7, help="days the logs span (partitions)")
     ap.add_argument("--rows-per-file", type=float, default=2e6)
+    ap.add_argument("--row-group", type=float, default=1e6, help="Parquet row group [rows]")
+    ap.add_argument("--partition-rows", type=float, default=2e6,
+                    help="most rows per Dask partition (whole row groups)")
+    ap.add_argument("--pandas-keys", choices=("category", "str"), default="category",
+                    help="dtype of the pandas frame's key columns")
+    ap.add_argument("--threads", action="store_true",
+                    help="Dask workers as threads of one process (default: processes)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--memory-limit", default="4GiB", help="per Dask worker")
     ap.add_argument("--tmp", default=None, help="directory for the Parquet data")
@@ -174,7 +188,8 @@ def main() -> None:
     pd_res = None
     if not a.skip_pandas:
         q: Any = mp.get_context("spawn").Queue()
-        p = mp.get_context("spawn").Process(target=pandas_run, args=(n_pd, a.days, per_file, q))
+        p = mp.get_context("spawn").Process(target=pandas_run,
+                                           args=(n_pd, a.days, per_file, a.pandas_keys, q))
         p.start()
         pd_res = q.get()
         p.join()
@@ -188,11 +203,12 @@ def main() -> None:
     if not a.skip_dask:
         tmp = Path(tempfile.mkdtemp(prefix="modelcarbon-bench-", dir=a.tmp))
         try:
-            gen = write_parquet(tmp, n_dd, a.days, per_file)
+            gen = write_parquet(tmp, n_dd, a.days, per_file, int(a.row_group))
             size = sum(f.stat().st_size for f in tmp.rglob("*.parquet")) / 2**30
             print(f"parquet: {n_dd:,} rows, {size:.2f} GiB on disk in {tmp} "
                   f"(written in {gen:.0f} s)", flush=True)
-            dd_res = dask_run(tmp, a.workers, a.memory_limit)
+            dd_res = dask_run(tmp, a.workers, a.memory_limit, int(a.partition_rows),
+                              not a.threads)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         rate = dd_res["rows"] / dd_res["seconds"]

@@ -9,11 +9,12 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from assess._requests import PART_COLUMNS, account_requests
+from assess._requests import PART_COLUMNS, _parquet_pieces, account_requests
 from carbon import DataError
 from tests.scale import logs as L
 
 dd = pytest.importorskip("dask.dataframe")
+pq = pytest.importorskip("pyarrow.parquet")
 distributed = pytest.importorskip("distributed")
 
 
@@ -89,3 +90,30 @@ def test_a_gap_on_a_worker_is_the_same_error(tmp_path: Path, client: Any) -> Non
     root = write_by_day(log, tmp_path / "logs")
     with pytest.raises(DataError, match="region 'ESP' has no hourly series"):
         account_requests(str(root), L.tables(), client=client)
+
+
+def test_row_groups_make_the_partitions(tmp_path: Path, client: Any) -> None:
+    log = L.logs(2500, seed=12)
+    log["note"] = "not read"  # a column request_carbon does not use
+    root = tmp_path / "logs"
+    for day, part in log.groupby(log["start"].dt.strftime("%Y-%m-%d")):
+        (root / f"day={day}").mkdir(parents=True)
+        part.to_parquet(root / f"day={day}" / "part-0.parquet", row_group_size=100)
+    pieces = _parquet_pieces(str(root), partition_rows=250)
+    assert pieces is not None
+    sizes = [sum(pq.ParquetFile(f).metadata.row_group(i).num_rows for i in g)
+             for f, g in zip(pieces.files, pieces.row_groups, strict=True)]
+    assert max(sizes) <= 250 and "note" not in pieces.columns
+    first = pieces.read(0)
+    assert isinstance(first["model"].dtype, pd.CategoricalDtype)
+    assert first.index.name == "request_id"
+    assert sum(len(pieces.read(i)) for i in range(len(pieces.files))) == len(log)
+    got = account_requests(str(root), L.tables(), client=client, partition_rows=250)
+    assert_same_report(account_requests(log, L.tables()), got)
+    assert got.per_request.npartitions == len(pieces.files)
+
+
+def test_a_url_is_left_to_dask_and_nothing_found_is_an_error(tmp_path: Path) -> None:
+    assert _parquet_pieces("s3://bucket/logs/*.parquet", 1000) is None
+    with pytest.raises(DataError, match="Parquet"):
+        _parquet_pieces(str(tmp_path / "*.parquet"), 1000)

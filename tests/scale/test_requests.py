@@ -93,6 +93,18 @@ def test_energy_estimated_from_power_is_labelled() -> None:
     assert summarise(partial_sums(out)).by_key["estimated_requests"].sum() == 10
 
 
+@pytest.mark.parametrize("as_category", [False, True])
+def test_logged_provenance_counts_estimated_rows(as_category: bool) -> None:
+    log = L.logs(30, seed=11)
+    prov = np.array(["measured", "estimated", None], dtype=object)[np.arange(30) % 3]
+    log["energy_provenance"] = pd.Series(prov, index=log.index).astype(
+        "category" if as_category else object)
+    out = request_carbon(log, L.tables())
+    # naive oracle: row by row, a missing provenance is not an estimate
+    assert out["estimated"].tolist() == [p == "estimated" for p in prov]
+    assert summarise(partial_sums(out)).by_key["estimated_requests"].sum() == 10
+
+
 def test_categorical_keys_give_the_same_figures() -> None:
     t = L.tables()
     log = L.logs(200, seed=5)
