@@ -139,10 +139,10 @@ def dask_run(root: Path, workers: int, memory_limit: str, partition_rows: int,
              processes: bool) -> dict[str, Any]:
     from distributed import Client, LocalCluster
 
-    from assess._requests import account_requests, worker_environ
+    from assess._requests import account_requests, worker_config
 
     t = tables()
-    with worker_environ(), LocalCluster(n_workers=workers, threads_per_worker=1,
+    with worker_config(), LocalCluster(n_workers=workers, threads_per_worker=1,
                                         processes=processes, memory_limit=memory_limit,
                                         dashboard_address=None) as cluster, \
             Client(cluster) as client:
@@ -167,7 +167,7 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=7, help="days the logs span (partitions)")
     ap.add_argument("--rows-per-file", type=float, default=2e6)
     ap.add_argument("--row-group", type=float, default=1e6, help="Parquet row group [rows]")
-    ap.add_argument("--partition-rows", type=float, default=2e6,
+    ap.add_argument("--partition-rows", type=float, default=1e6,
                     help="most rows per Dask partition (whole row groups)")
     ap.add_argument("--pandas-keys", choices=("category", "str"), default="category",
                     help="dtype of the pandas frame's key columns")
