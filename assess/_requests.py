@@ -573,9 +573,11 @@ _DICT_COLUMNS = ("model", "device", "region", "energy_provenance")
 _PARQUET_SUFFIXES = (".parquet", ".parq", ".pq")
 
 
-def _parquet_files(path: str | os.PathLike[str]) -> list[str] | None:
+def _parquet_files(path: Any) -> list[str] | None:
     """The local Parquet files of a path, a glob or a directory (searched recursively, as a
     Hive layout ``day=2026-03-01/part-0.parquet``); None for a URL (left to Dask)."""
+    if not isinstance(path, (str, os.PathLike)):
+        return None  # a list of paths, a file object: left to Dask
     p = os.fspath(path)
     if "://" in p:
         return None
@@ -627,7 +629,7 @@ class _ParquetPieces:
                            label="read-requests")
 
 
-def _parquet_pieces(path: str | os.PathLike[str], partition_rows: int) -> _ParquetPieces | None:
+def _parquet_pieces(path: Any, partition_rows: int) -> _ParquetPieces | None:
     """The partitions of local Parquet request logs: only the columns :func:`request_carbon`
     reads. None where this reader does not apply (a URL, or a key held in the directory
     names): the caller falls back to ``dask.dataframe.read_parquet``."""

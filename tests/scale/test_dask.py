@@ -115,5 +115,6 @@ def test_row_groups_make_the_partitions(tmp_path: Path, client: Any) -> None:
 
 def test_a_url_is_left_to_dask_and_nothing_found_is_an_error(tmp_path: Path) -> None:
     assert _parquet_pieces("s3://bucket/logs/*.parquet", 1000) is None
+    assert _parquet_pieces(["a.parquet", "b.parquet"], 1000) is None
     with pytest.raises(DataError, match="Parquet"):
         _parquet_pieces(str(tmp_path / "*.parquet"), 1000)
