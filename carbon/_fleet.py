@@ -22,6 +22,7 @@ retraining: ``retraining [C]``, ``retraining_requests``
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -40,7 +41,7 @@ from carbon._kernels import (
 )
 from carbon._units import Q_
 
-__all__ = ["asc_e_frame", "column_values"]
+__all__ = ["BLOCK_ROWS", "asc_e_frame"]
 
 _HEAD = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[(.+)\])?\s*$")
 
@@ -113,30 +114,6 @@ def _locate(df: pd.DataFrame, col: str, a: np.ndarray, lower: float | None, stri
         raise InvalidValueError(f"{col}[{df.index[i]!r}]", float(a[i]), want)
 
 
-def column_values(df: pd.DataFrame, cols: dict[str, tuple[str, str | None]], name: str,
-                  *, lower: float | None = 0.0, strict: bool = False,
-                  upper: float | None = None) -> np.ndarray:
-    """One column as float64 magnitudes in the canonical unit; units stripped once.
-
-    Checked with one ``min`` reduction (it propagates NaN, so NaN and values below ``lower``
-    fail it) and, for bounded or denominator columns, one ``max``; +inf in other columns makes
-    the total non-finite, which :func:`asc_e_frame` checks once at the end. Only on failure does
-    a slow pass find the row to name.
-    """
-    a = _raw(df, cols, name)
-    if len(a) == 0:
-        return a
-    col = cols[name][0]
-    lo = a.min()
-    ok = (lo > lower if strict else lo >= lower) if lower is not None else bool(np.isfinite(lo))
-    if ok and (upper is not None or name in _DENOMINATORS):
-        hi = a.max()
-        ok = bool(np.isfinite(hi)) and (upper is None or hi <= upper)
-    if not ok:
-        _locate(df, col, a, lower, strict, upper)
-    return a
-
-
 def _need(cols: dict[str, Any], group: str, names: tuple[str, ...]) -> bool:
     present = [n for n in names if n in cols]
     if present and len(present) != len(names):
@@ -145,13 +122,80 @@ def _need(cols: dict[str, Any], group: str, names: tuple[str, ...]) -> bool:
     return bool(present)
 
 
+#: Rows per block of the blocked evaluation: small enough that a block's columns and its one
+#: buffer stay in the CPU cache while it is checked and computed (64 Ki rows = 512 KiB/column).
+BLOCK_ROWS = 1 << 16
+
+
+@dataclass(frozen=True, slots=True)
+class _Col:
+    """A column to read block by block: its array, unit factor and bounds."""
+
+    name: str
+    col: str
+    array: np.ndarray
+    factor: float
+    lower: float | None
+    strict: bool
+    upper: float | None
+
+    @property
+    def needs_max(self) -> bool:
+        return self.upper is not None or self.name in _DENOMINATORS
+
+
+def _spec(df: pd.DataFrame, cols: dict[str, tuple[str, str | None]], name: str, *,
+          lower: float | None = 0.0, strict: bool = False, upper: float | None = None) -> _Col:
+    col, unit = cols[name]
+    a = df[col].to_numpy(dtype=np.float64, copy=False)
+    factor = 1.0
+    if name in _KIND_UNIT:
+        if unit is None:
+            raise UnitMismatchError.for_units(f"column {col!r}", col, _KIND_UNIT[name]
+                                              + f" (name it '{name} [{_KIND_UNIT[name]}]')")
+        try:
+            factor = _factor(unit, _KIND_UNIT[name])
+        except Exception as e:  # pint raises several types for bad unit strings
+            raise UnitMismatchError.for_units(f"column {col!r}", unit, _KIND_UNIT[name]) from e
+    elif unit is not None:
+        raise UnitMismatchError(f"column {col!r}", unit, f"no unit: {name} is dimensionless")
+    return _Col(name, col, a, factor, lower, strict, upper)
+
+
+def _block(df: pd.DataFrame, c: _Col, sl: slice) -> np.ndarray:
+    """One block of a column in canonical units, checked by one or two reductions (cache-hot).
+
+    ``min`` propagates NaN, so NaN and values below the bound fail it; bounded and denominator
+    columns also check ``max`` (an +inf denominator would silently give 0). An +inf elsewhere
+    makes the block's total non-finite, checked once per block. Only on failure does a slow
+    pass over the whole column find the row to name.
+    """
+    b = c.array[sl]
+    if c.factor != 1.0:
+        b = b * c.factor
+    lo = b.min()
+    if c.lower is not None:
+        ok = bool(lo > c.lower) if c.strict else bool(lo >= c.lower)
+    else:
+        ok = bool(np.isfinite(lo))
+    if ok and c.needs_max:
+        hi = b.max()
+        ok = bool(np.isfinite(hi)) and (c.upper is None or bool(hi <= c.upper))
+    if not ok:
+        full = c.array * c.factor if c.factor != 1.0 else c.array
+        _locate(df, c.col, full, c.lower, c.strict, c.upper)
+    return b
+
+
 def asc_e_frame(df: pd.DataFrame, *, breakdown: bool = True) -> pd.DataFrame | pd.Series:
     """ASC^e of every row (job or request) of ``df`` [gCO2e], vectorised; same formulas as
     :func:`carbon.asc_e`.
 
     With ``breakdown=True`` returns a DataFrame with one column per part, ``"jsc [gCO2e]"``,
-    ``"asc [gCO2e]"``, ``"jsc_e [gCO2e]"`` and ``"asc_e [gCO2e]"``; otherwise the ASC^e Series
-    (computed in place in two buffers: the fleet-scale fast path).
+    ``"asc [gCO2e]"``, ``"jsc_e [gCO2e]"`` and ``"asc_e [gCO2e]"``; otherwise the ASC^e Series.
+    Rows are checked and computed in blocks of :data:`BLOCK_ROWS` so that each block is read
+    from memory once and stays in cache for its checks and its arithmetic (the fleet-scale
+    fast path: validation costs almost nothing beyond the formula itself).
 
     >>> df = pd.DataFrame({"energy [kJ]": [1.0, 2.0], "pue": [1.08, 1.08],
     ...                    "intensity [gCO2e/kWh]": [665.6, 665.6], "duration [min]": [5, 5],
@@ -164,80 +208,96 @@ def asc_e_frame(df: pd.DataFrame, *, breakdown: bool = True) -> pd.DataFrame | p
         raise DataError("columns", list(df.columns),
                         "'energy [unit]', 'pue', 'intensity [unit]' and 'duration [unit]'")
     _need(cols, "operational", ("energy", "pue", "intensity", "duration"))
-    n = len(df)
-    e = column_values(df, cols, "energy")
-    pue = column_values(df, cols, "pue", lower=1.0)
-    ci = column_values(df, cols, "intensity")
-    t = column_values(df, cols, "duration")
-    terms = ["operational", "overhead"]
-    inputs: dict[str, tuple[Any, ...]] = {}
+    specs = {"energy": _spec(df, cols, "energy"), "pue": _spec(df, cols, "pue", lower=1.0),
+             "intensity": _spec(df, cols, "intensity"), "duration": _spec(df, cols, "duration")}
+    # each term: (part, kernel, arguments: a column key (str) or a constant (float))
+    terms: list[tuple[str, Any, tuple[str | float, ...]]] = []
 
     if _need(cols, "embodied", ("embodied", "lifetime")):
-        frac = (column_values(df, cols, "fraction", upper=1.0) if "fraction" in cols else 1.0)
-        inputs["embodied"] = (embodied_kernel, column_values(df, cols, "embodied"), t,
-                              column_values(df, cols, "lifetime", strict=True), frac)
+        specs["embodied"] = _spec(df, cols, "embodied")
+        specs["lifetime"] = _spec(df, cols, "lifetime", strict=True)
+        frac: str | float = 1.0
+        if "fraction" in cols:
+            specs["fraction"] = _spec(df, cols, "fraction", upper=1.0)
+            frac = "fraction"
+        terms.append(("embodied", embodied_kernel, ("embodied", "duration", "lifetime", frac)))
     if "platform_rate" in cols:
         if ("concurrent_jobs" in cols) == ("platform_share" in cols):
             raise DataError("columns", sorted(cols),
                             "exactly one of 'concurrent_jobs' or 'platform_share' beside "
                             "'platform_rate'")
-        rate = column_values(df, cols, "platform_rate")
+        specs["platform_rate"] = _spec(df, cols, "platform_rate")
         if "concurrent_jobs" in cols:
-            n_conc = column_values(df, cols, "concurrent_jobs", lower=1.0)
-            inputs["platform"] = (_equal_split_kernel, rate, t, n_conc)
+            specs["concurrent_jobs"] = _spec(df, cols, "concurrent_jobs", lower=1.0)
+            terms.append(("platform", _equal_split_kernel,
+                          ("platform_rate", "duration", "concurrent_jobs")))
         else:
-            inputs["platform"] = (platform_kernel, rate, t,
-                                  column_values(df, cols, "platform_share", upper=1.0))
+            specs["platform_share"] = _spec(df, cols, "platform_share", upper=1.0)
+            terms.append(("platform", platform_kernel,
+                          ("platform_rate", "duration", "platform_share")))
     elif "concurrent_jobs" in cols or "platform_share" in cols:
         raise DataError("columns", sorted(cols), "'platform_rate [C/T]' beside the platform split")
     if "epc" in cols:
-        epc = column_values(df, cols, "epc")
         if ("product_lifetime" in cols) == ("product_requests" in cols):
             raise DataError("columns", sorted(cols),
                             "exactly one of 'product_lifetime [T]' or 'product_requests' "
                             "beside 'epc'")
+        specs["epc"] = _spec(df, cols, "epc")
         if "product_lifetime" in cols:
-            npar = (column_values(df, cols, "parallel_jobs", lower=1.0)
-                    if "parallel_jobs" in cols else 1.0)
-            inputs["products"] = (product_kernel, epc, t,
-                                  column_values(df, cols, "product_lifetime", strict=True), npar)
+            specs["product_lifetime"] = _spec(df, cols, "product_lifetime", strict=True)
+            npar: str | float = 1.0
+            if "parallel_jobs" in cols:
+                specs["parallel_jobs"] = _spec(df, cols, "parallel_jobs", lower=1.0)
+                npar = "parallel_jobs"
+            terms.append(("products", product_kernel,
+                          ("epc", "duration", "product_lifetime", npar)))
         else:
-            inputs["products"] = (product_by_requests_kernel, epc,
-                                  column_values(df, cols, "product_requests", strict=True))
+            specs["product_requests"] = _spec(df, cols, "product_requests", strict=True)
+            terms.append(("products", product_by_requests_kernel, ("epc", "product_requests")))
     elif "product_lifetime" in cols or "product_requests" in cols:
         raise DataError("columns", sorted(cols), "'epc [C]' beside the product columns")
     if _need(cols, "retraining", ("retraining", "retraining_requests")):
-        inputs["retraining"] = (retraining_kernel, column_values(df, cols, "retraining"),
-                                column_values(df, cols, "retraining_requests", strict=True))
-    terms += list(inputs)
+        specs["retraining"] = _spec(df, cols, "retraining")
+        specs["retraining_requests"] = _spec(df, cols, "retraining_requests", strict=True)
+        terms.append(("retraining", retraining_kernel, ("retraining", "retraining_requests")))
 
+    n = len(df)
+    total = np.empty(n)
+    parts = ({p: np.empty(n) for p in ("operational", "overhead", *(t[0] for t in terms))}
+             if breakdown else {})
+    buf = np.empty(min(n, BLOCK_ROWS))
+    for start in range(0, n, BLOCK_ROWS):
+        sl = slice(start, min(start + BLOCK_ROWS, n))
+        b = {k: _block(df, c, sl) for k, c in specs.items()}
+        tot = total[sl]
+        if breakdown:
+            op = np.multiply(b["energy"], b["intensity"], out=parts["operational"][sl])
+            ov = overhead_kernel(b["energy"], b["pue"], b["intensity"],
+                                 out=parts["overhead"][sl])
+            np.add(op, ov, out=tot)
+        else:
+            jsc_kernel(b["energy"], b["pue"], b["intensity"], out=tot)
+        for part, kernel, args in terms:
+            out = parts[part][sl] if breakdown else buf[: sl.stop - sl.start]
+            tot += kernel(*(b[a] if isinstance(a, str) else a for a in args), out=out)
+        if not np.isfinite(tot.sum()):
+            _finite(df, cols, total, sl)
+
+    names = ["operational", "overhead", *(t[0] for t in terms)]
     if not breakdown:
-        total = jsc_kernel(e, pue, ci, out=np.empty(n))
-        buf = np.empty(n)
-        for kernel, *args in inputs.values():
-            total += kernel(*args, out=buf)
-        _finite(df, cols, total)
-        s = pd.Series(total, index=df.index, name="asc_e [gCO2e]")
-        s.attrs["terms"] = terms
+        s = pd.Series(total, index=df.index, name="asc_e [gCO2e]", copy=False)
+        s.attrs["terms"] = names
         return s
-
-    parts = {"operational": np.multiply(e, ci), "overhead": overhead_kernel(e, pue, ci,
-                                                                            out=np.empty(n))}
-    for name, (kernel, *args) in inputs.items():
-        parts[name] = kernel(*args, out=np.empty(n))
     zeros = np.zeros(n)
-    out = pd.DataFrame({f"{p} [gCO2e]": parts.get(p, zeros) for p in _PARTS}, index=df.index)
+    out_df = pd.DataFrame({f"{p} [gCO2e]": parts.get(p, zeros) for p in _PARTS},
+                          index=df.index, copy=False)
     jsc_v = parts["operational"] + parts["overhead"]
-    out["jsc [gCO2e]"] = jsc_v
-    out["asc [gCO2e]"] = jsc_v + parts.get("embodied", zeros)
-    out["jsc_e [gCO2e]"] = jsc_v + parts.get("platform", zeros)
-    total = jsc_v.copy()
-    for name in inputs:
-        total += parts[name]
-    _finite(df, cols, total)
-    out["asc_e [gCO2e]"] = total
-    out.attrs["terms"] = terms
-    return out
+    out_df["jsc [gCO2e]"] = jsc_v
+    out_df["asc [gCO2e]"] = jsc_v + parts.get("embodied", zeros)
+    out_df["jsc_e [gCO2e]"] = jsc_v + parts.get("platform", zeros)
+    out_df["asc_e [gCO2e]"] = total
+    out_df.attrs["terms"] = names
+    return out_df
 
 
 _PARTS = ("operational", "overhead", "embodied", "platform", "products", "retraining")
@@ -251,12 +311,12 @@ def _equal_split_kernel(rate: np.ndarray, t: np.ndarray, n_conc: np.ndarray,
     return out
 
 
-def _finite(df: pd.DataFrame, cols: dict[str, tuple[str, str | None]], total: np.ndarray) -> None:
-    """One reduction: a non-finite total means an inf (or overflow) in some input column."""
-    if len(total) and not np.isfinite(total.sum()):
-        for name in cols:
-            a = _raw(df, cols, name)
-            _locate(df, cols[name][0], a, None, False, None)
-        i = int(np.flatnonzero(~np.isfinite(total))[0])
-        raise InvalidValueError(f"asc_e[{df.index[i]!r}]", float(total[i]),
-                                "a finite result (the inputs overflow float64)")
+def _finite(df: pd.DataFrame, cols: dict[str, tuple[str, str | None]], total: np.ndarray,
+            sl: slice) -> None:
+    """A non-finite block total: name the input column with an inf, else the overflowing row."""
+    for name in cols:
+        _locate(df, cols[name][0], _raw(df, cols, name), None, False, None)
+    block = total[sl]
+    i = sl.start + int(np.flatnonzero(~np.isfinite(block))[0])
+    raise InvalidValueError(f"asc_e[{df.index[i]!r}]", float(total[i]),
+                            "a finite result (the inputs overflow float64)")

@@ -309,3 +309,33 @@ def test_records_holding_pandas_objects_compare_by_value() -> None:
 def test_unknown_source_suggests_its_variants() -> None:
     with pytest.raises(UnknownKeyError, match="wind_onshore"):
         carbon.mix_intensity({"wind": 1.0})
+
+
+def test_blocked_evaluation_across_block_boundaries(monkeypatch: pytest.MonkeyPatch) -> None:
+    import carbon._fleet as fleet
+
+    rng = np.random.default_rng(3)
+    n = 50
+    df = pd.DataFrame({"energy [Wh]": rng.uniform(0, 5, n), "pue": rng.uniform(1, 2, n),
+                       "intensity [gCO2e/kWh]": rng.uniform(0, 900, n),
+                       "duration [s]": rng.uniform(0, 60, n),
+                       "embodied [kgCO2e]": rng.uniform(0, 9e3, n),
+                       "lifetime [year]": rng.uniform(1, 6, n),
+                       "platform_rate [gCO2e/min]": rng.uniform(0, 50, n),
+                       "concurrent_jobs": rng.integers(1, 20, n).astype(float)},
+                      index=pd.RangeIndex(100, 100 + n))
+    whole = carbon.asc_e_frame(df)
+    monkeypatch.setattr(fleet, "BLOCK_ROWS", 7)
+    blocked = carbon.asc_e_frame(df)
+    pd.testing.assert_frame_equal(whole, blocked, rtol=1e-15)
+    # totals use E*PUE*CI, the breakdown E*CI + E*(PUE-1)*CI: equal up to rounding
+    assert np.allclose(carbon.asc_e_frame(df, breakdown=False).to_numpy(),
+                       blocked["asc_e [gCO2e]"].to_numpy(), rtol=1e-12, atol=0)
+    bad = df.copy()
+    bad.loc[143, "lifetime [year]"] = np.inf  # a denominator in a later block
+    with pytest.raises(InvalidValueError, match=r"lifetime \[year\]\[143\]"):
+        carbon.asc_e_frame(bad)
+    bad = df.copy()
+    bad.loc[130, "energy [Wh]"] = np.inf  # a numerator: caught by the block's total
+    with pytest.raises(InvalidValueError, match=r"energy \[Wh\]\[130\]"):
+        carbon.asc_e_frame(bad, breakdown=False)
