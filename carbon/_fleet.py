@@ -81,21 +81,9 @@ def _factor(unit: str, canonical: str) -> float:
 
 
 def _raw(df: pd.DataFrame, cols: dict[str, tuple[str, str | None]], name: str) -> np.ndarray:
-    col, unit = cols[name]
-    a = df[col].to_numpy(dtype=np.float64, copy=False)
-    if name in _KIND_UNIT:
-        if unit is None:
-            raise UnitMismatchError.for_units(f"column {col!r}", col, _KIND_UNIT[name]
-                                              + f" (name it '{name} [{_KIND_UNIT[name]}]')")
-        try:
-            factor = _factor(unit, _KIND_UNIT[name])
-        except Exception as e:  # pint raises several types for bad unit strings
-            raise UnitMismatchError.for_units(f"column {col!r}", unit, _KIND_UNIT[name]) from e
-        if factor != 1.0:
-            a = a * factor
-    elif unit is not None:
-        raise UnitMismatchError(f"column {col!r}", unit, f"no unit: {name} is dimensionless")
-    return a
+    """A whole column in canonical units (slow paths only: error location)."""
+    c = _spec(df, cols, name)
+    return c.array * c.factor if c.factor != 1.0 else c.array
 
 
 def _locate(df: pd.DataFrame, col: str, a: np.ndarray, lower: float | None, strict: bool,
@@ -182,8 +170,8 @@ def _block(df: pd.DataFrame, c: _Col, sl: slice) -> np.ndarray:
         hi = b.max()
         ok = bool(np.isfinite(hi)) and (c.upper is None or bool(hi <= c.upper))
     if not ok:
-        full = c.array * c.factor if c.factor != 1.0 else c.array
-        _locate(df, c.col, full, c.lower, c.strict, c.upper)
+        _locate(df, c.col, c.array * c.factor if c.factor != 1.0 else c.array,
+                c.lower, c.strict, c.upper)
     return b
 
 
