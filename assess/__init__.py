@@ -1,9 +1,14 @@
-"""assess: everything that reads the numbers: adoption advice, business case, datasheets,
-portfolio reports and the command line.
+"""assess: everything that reads the numbers, in four subpackages and the command line.
 
-The adoption-viability framework (ADOPTION.md): rate the organisation's barriers and a
-technique's characteristics, score with the published calibration, explain, and weigh the
-business case in absolute units.
+- :mod:`assess.adoption`: the adoption-viability framework (published calibration, advice with
+  its explanation, measured levels, business case, organisation and technique files);
+- :mod:`assess.datasheet`: model carbon datasheets (built from the lineage, rendered as HTML,
+  Markdown, JSON and Hugging Face YAML) and the portfolio report;
+- :mod:`assess.fleet`: request accounting over logs on pandas, Parquet and Dask;
+- :mod:`assess.demo`: the main job on embedded defaults;
+- :mod:`assess.cli`: the ``modelcarbon`` command, one module per command.
+
+The most used names are re-exported here.
 
 >>> from assess import Organisation, Characteristics, advise
 >>> org = Organisation(perceived_benefits="H", environmental_awareness="M",
@@ -13,57 +18,69 @@ business case in absolute units.
 'positive'
 """
 
-from assess._advice import Advice, Change, Contribution, StandaloneContribution, Verdict, advise
-from assess._business import BusinessCase, Money, SensitivityPoint, business_case
-from assess._calibration import (
-    Calibration,
-    Finding,
-    ValidationReport,
-    load_calibration,
-    published_calibration,
-    validate_calibration,
-)
-from assess._catalogue import (
+from __future__ import annotations
+
+from assess.adoption import (
+    BARRIERS,
+    CHARACTERISTICS,
+    EXAMPLES,
     TACTIC_GROUPS,
+    Advice,
+    Assessment,
+    Basis,
+    BeforeAfter,
+    BusinessCase,
+    Calibration,
+    CalibrationError,
+    CalibrationFinding,
+    CalibrationReport,
+    Change,
+    Characteristics,
     ClaimedSaving,
+    Contribution,
     Evidence,
+    Level,
+    MeasuredThresholds,
+    Money,
+    Organisation,
+    OrganisationFile,
     Rating,
+    SensitivityPoint,
+    StandaloneContribution,
     Technique,
+    Verdict,
+    advise,
+    apply_measurement,
+    assess_techniques,
+    business_case,
+    disruption_level,
+    energy_reduction_level,
+    load_calibration,
+    load_organisation,
+    load_techniques,
+    published_calibration,
     tactics,
     technique,
     techniques,
+    validate_calibration,
 )
-from assess._datasheet_build import Alternative, alternative_from_graph, build_datasheet
-from assess._datasheet_model import CarbonFigure, Datasheet
-from assess._datasheet_schema import datasheet_schema, validate_datasheet_json
-from assess._errors import CalibrationError
-from assess._framework import (
-    BARRIERS,
-    CHARACTERISTICS,
-    Basis,
-    Characteristics,
-    Level,
-    Organisation,
+from assess.datasheet import (
+    Alternative,
+    CarbonFigure,
+    Datasheet,
+    alternative_from_graph,
+    build_datasheet,
+    datasheet_schema,
+    portfolio,
+    portfolio_from_datasheets,
+    render_hf_yaml,
+    render_html,
+    render_json,
+    render_markdown,
+    validate_datasheet_json,
+    write_portfolio,
 )
-from assess._framework_files import (
-    Assessment,
-    OrganisationFile,
-    assess_techniques,
-    load_organisation,
-    load_techniques,
-)
-from assess._hourly import HourlyGrid, read_hourly
-from assess._measured import (
-    BeforeAfter,
-    MeasuredThresholds,
-    apply_measurement,
-    disruption_level,
-    energy_reduction_level,
-)
-from assess._render_html import render_html
-from assess._render_text import render_hf_yaml, render_json, render_markdown
-from assess._report import portfolio, portfolio_from_datasheets, write_portfolio
-from assess._requests import (
+from assess.fleet import (
     RequestReport,
     RequestTables,
     account_requests,
@@ -79,6 +96,7 @@ from assess._requests import (
 __all__ = [
     "BARRIERS",
     "CHARACTERISTICS",
+    "EXAMPLES",
     "TACTIC_GROUPS",
     "Advice",
     "Alternative",
@@ -88,6 +106,8 @@ __all__ = [
     "BusinessCase",
     "Calibration",
     "CalibrationError",
+    "CalibrationFinding",
+    "CalibrationReport",
     "CarbonFigure",
     "Change",
     "Characteristics",
@@ -95,8 +115,6 @@ __all__ = [
     "Contribution",
     "Datasheet",
     "Evidence",
-    "Finding",
-    "HourlyGrid",
     "Level",
     "MeasuredThresholds",
     "Money",
@@ -108,7 +126,6 @@ __all__ = [
     "SensitivityPoint",
     "StandaloneContribution",
     "Technique",
-    "ValidationReport",
     "Verdict",
     "account_requests",
     "advise",
@@ -131,7 +148,6 @@ __all__ = [
     "portfolio_from_datasheets",
     "published_calibration",
     "read_devices",
-    "read_hourly",
     "render_hf_yaml",
     "render_html",
     "render_json",

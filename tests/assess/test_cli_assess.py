@@ -10,11 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 from assess import Characteristics, Organisation, advise
-from assess._framework_files import load_organisation, load_techniques
+from assess.adoption._files import load_organisation, load_techniques
 from assess.cli import app, main
 from carbon import InvalidValueError, UnknownKeyError
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "assess" / "_data" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "assess" / "adoption" / "_data" / "examples"
 runner = CliRunner()
 
 

@@ -84,7 +84,7 @@ def test_standalone_weights_are_documented_data_both_sets() -> None:
 
 def test_data_file_names_its_source_and_is_raw_equal() -> None:
     root = Path(__file__).resolve().parents[2]
-    text = (root / "assess" / "_data" / "published_calibration.yaml").read_text()
+    text = (root / "assess" / "adoption" / "_data" / "published_calibration.yaml").read_text()
     data = yaml.safe_load(text)
     assert data["name"] == "published" and "2024" in data["source"]
     g = _golden()

@@ -14,8 +14,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from assess._datasheet_ledger import inference_meta
-from assess._datasheet_schema import validate_datasheet_json
+from assess.datasheet._ledger import inference_meta
+from assess.datasheet._schema import validate_datasheet_json
 from carbon import Q_, EnergyUse, Facility, Job, System
 from lineage import Ledger, ProvenanceGraph, ReportedCarbon
 

@@ -92,7 +92,7 @@ def test_system_options_are_checked(tmp_path: Path, opts: list[str]) -> None:
 
 
 def test_build_system_from_explicit_figures() -> None:
-    from assess._cli_measure import build_system
+    from assess.cli._measure import build_system
     s = build_system(country_code=None, intensity="250 gCO2e/kWh", pue=1.3, hardware_item=None,
                      embodied="1500 kgCO2e", lifetime="4 year", system_name="node")
     assert s.embodied == Q_(1.5e6, "gCO2e") and s.facility.pue == 1.3

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from assess._datasheet_figures import assumptions_of_jobs, figure_of_job, per_request_section
-from assess._datasheet_model import (
+from assess.datasheet._figures import assumptions_of_jobs, figure_of_job, per_request_section
+from assess.datasheet._model import (
     AncestorShare,
     CarbonFigure,
     Conservation,

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from assess._datasheet_model import Datasheet
-from assess._render_format import fmt_carbon
-from assess._render_html import render_html
-from assess._report import portfolio_from_datasheets, render_portfolio_html
+from assess.datasheet._format import fmt_carbon
+from assess.datasheet._model import Datasheet
+from assess.datasheet._portfolio import portfolio_from_datasheets, render_portfolio_html
+from assess.datasheet._render_html import render_html
 
 from .browser import load, require_chromium
 from .conftest import INJECTION, make_datasheet
@@ -81,7 +81,7 @@ def test_portfolio_page_renders(tmp_path: Path, rate: float) -> None:
     loaded = load(chromium, page, _shot("portfolio.png", tmp_path), height=700)
     assert loaded.console == [] and loaded.problems == []
     expected = df["annual ASC^e [kgCO2e]"].sum() * 1e3
-    from assess._render_format import fmt_g
+    from assess.datasheet._format import fmt_g
 
     assert _figure_text(loaded.dom, "portfolio-annual") == fmt_g(expected)
     assert "<img" not in loaded.dom

@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assess._datasheet_build import alternative_from_graph, build_datasheet
-from assess._datasheet_ledger import inference_meta, inference_requests, open_ledger
-from assess._datasheet_schema import validate_datasheet_json
-from assess._render_format import fmt_carbon
-from assess._render_html import render_html
-from assess._render_text import render_json, render_markdown
+from assess.datasheet._build import alternative_from_graph, build_datasheet
+from assess.datasheet._format import fmt_carbon
+from assess.datasheet._ledger import inference_meta, inference_requests, open_ledger
+from assess.datasheet._render_html import render_html
+from assess.datasheet._render_text import render_json, render_markdown
+from assess.datasheet._schema import validate_datasheet_json
 from carbon import Q_, DataError, asc_e
 from lineage import Ledger, ProvenanceGraph, ReportedCarbon
 
@@ -183,7 +183,7 @@ def test_unknown_epc_is_never_shown_as_zero() -> None:
     page = render_html(ds)
     assert 'data-figure="epc-total">unknown<' in page
     assert "| unknown |" in render_markdown(ds)
-    from assess._render_text import render_hf_yaml
+    from assess.datasheet._render_text import render_hf_yaml
 
     assert "co2_eq_emissions: unknown" in render_hf_yaml(ds)
 

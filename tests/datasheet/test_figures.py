@@ -9,14 +9,14 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from assess._datasheet_figures import (
+from assess.datasheet._figures import (
     INFERENCE_ONLY_PARTS,
     break_even,
     cost_curve,
     figure_of_job,
     per_request_section,
 )
-from assess._datasheet_model import CarbonFigure
+from assess.datasheet._model import CarbonFigure
 from carbon import PARTS, Q_, InvalidValueError, asc_e
 
 from .conftest import grams, request_job, training_job

@@ -7,11 +7,11 @@ import re
 
 import yaml
 
-from assess._datasheet_model import Datasheet
-from assess._render_charts import chart_cost_curve, chart_lineage
-from assess._render_format import fmt_carbon
-from assess._render_html import render_html
-from assess._render_text import hf_metadata, render_hf_yaml, render_markdown
+from assess.datasheet._format import fmt_carbon
+from assess.datasheet._model import Datasheet
+from assess.datasheet._render_charts import chart_cost_curve, chart_lineage
+from assess.datasheet._render_html import render_html
+from assess.datasheet._render_text import hf_metadata, render_hf_yaml, render_markdown
 
 from .conftest import INJECTION, make_datasheet
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assess._datasheet_model import Datasheet
-from assess._datasheet_schema import datasheet_schema, schema_text, validate_datasheet_json
-from assess._render_text import render_json
+from assess.datasheet._model import Datasheet
+from assess.datasheet._render_text import render_json
+from assess.datasheet._schema import datasheet_schema, schema_text, validate_datasheet_json
 from carbon import DataError
 
 SPEC = Path(__file__).resolve().parents[2] / "specs" / "datasheet.schema.json"
@@ -17,7 +17,7 @@ SPEC = Path(__file__).resolve().parents[2] / "specs" / "datasheet.schema.json"
 
 def test_committed_schema_is_the_generated_one() -> None:
     assert SPEC.read_text(encoding="utf-8") == schema_text(), (
-        "specs/datasheet.schema.json is stale: run `python -m assess._datasheet_schema`")
+        "specs/datasheet.schema.json is stale: run `python -m assess.datasheet._schema`")
 
 
 def test_schema_is_a_valid_draft_2020_12_schema() -> None:

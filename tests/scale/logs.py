@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from assess._hourly import HourlyGrid, read_hourly
-from assess._requests import RequestTables, device_table, model_table
+from assess.fleet._requests import RequestTables, device_table, model_table
 from carbon import Facility, System
+from carbon._hourly import HourlyGrid, read_hourly
 
 T0 = pd.Timestamp("2026-03-01T00:00Z")
 REGIONS = ("DEU", "FRA", "POL")

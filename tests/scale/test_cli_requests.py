@@ -9,8 +9,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from assess._cli_requests import register_requests
-from assess._requests import account_requests, model_table_from_ledger, read_devices
+from assess.cli._requests import register_requests
+from assess.fleet._requests import account_requests, model_table_from_ledger, read_devices
 from carbon import DataError, InvalidValueError
 from tests.scale import logs as L
 
@@ -68,8 +68,8 @@ def test_requests_command_writes_the_aggregates(files: dict[str, Path]) -> None:
     assert "ASC^e by model" in res.output and "600 requests" in res.output
     got = pd.read_csv(out / "by_model.csv", index_col=0)
     # the same numbers as the library on the same inputs, in memory
-    from assess._hourly import read_hourly
-    from assess._requests import RequestTables
+    from assess.fleet._requests import RequestTables
+    from carbon._hourly import read_hourly
 
     tables = RequestTables(read_devices(files["devices"]),
                            model_table_from_ledger(str(files["ledger"]), parallel_jobs=8),

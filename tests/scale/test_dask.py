@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from assess._requests import PART_COLUMNS, _parquet_pieces, account_requests
+from assess.fleet._requests import PART_COLUMNS, _parquet_pieces, account_requests
 from carbon import DataError
 from tests.scale import logs as L
 

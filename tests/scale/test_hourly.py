@@ -10,7 +10,6 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from assess._hourly import HOUR_NS, HourlyGrid, read_hourly
 from carbon import (
     ConstantIntensity,
     DataError,
@@ -20,6 +19,7 @@ from carbon import (
     UnknownKeyError,
     country,
 )
+from carbon._hourly import HOUR_NS, HourlyGrid, read_hourly
 
 T0 = pd.Timestamp("2026-03-01T00:00Z")
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assess._requests import (
+from assess.fleet._requests import (
     PART_COLUMNS,
     RequestTables,
     account_requests,
@@ -206,7 +206,7 @@ def test_models_come_from_the_ledger_once_per_model(tmp_path: object) -> None:
     url = f"{tmp_path}/ledger.sqlite"
     with lineage.Ledger(url) as book:
         book.save(g)
-    from assess._requests import model_table_from_ledger
+    from assess.fleet._requests import model_table_from_ledger
 
     t = model_table_from_ledger(url, parallel_jobs=4)
     assert sorted(t.index) == ["bert", "distilbert"]

@@ -6,11 +6,11 @@ clear line (no traceback unless ``--debug``).
 
 from __future__ import annotations
 
-import importlib
 import sys
 
 import typer
 
+from assess.cli import _assess, _datasheet, _demo, _measure, _requests
 from carbon import ModelCarbonError
 
 __all__ = ["app", "main"]
@@ -33,10 +33,8 @@ def _root() -> None:
     """
 
 
-_COMMAND_MODULES = ("_cli_demo", "_cli_assess", "_cli_measure", "_cli_datasheet", "_cli_requests")
-
-for _name in _COMMAND_MODULES:
-    importlib.import_module(f"assess.{_name}").register(app)
+for _module in (_demo, _assess, _measure, _datasheet, _requests):
+    _module.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,15 +10,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from assess._advice import Contribution
-from assess._calibration import load_calibration, published_calibration
-from assess._framework import CHARACTERISTICS
-from assess._framework_files import (
+from assess.adoption._advice import Contribution
+from assess.adoption._calibration import load_calibration, published_calibration
+from assess.adoption._files import (
     Assessment,
     assess_techniques,
     load_organisation,
     load_techniques,
 )
+from assess.adoption._framework import CHARACTERISTICS
 
 __all__ = ["register"]
 

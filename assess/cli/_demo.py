@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from assess._carbon_demo import breakdown_rows, example_jobs
+from assess.demo._examples import breakdown_rows, example_jobs
 from carbon import UnknownKeyError, asc_e
 
 __all__ = ["register"]
@@ -55,8 +55,8 @@ def _print_breakdowns(console: Console) -> None:
 
 
 def _print_results(console: Console, result: object) -> None:
-    from assess._datasheet_demo import DemoResult
-    from assess._render_format import fmt_carbon, fmt_epc, fmt_g
+    from assess.datasheet._format import fmt_carbon, fmt_epc, fmt_g
+    from assess.demo._pipeline import DemoResult
 
     assert isinstance(result, DemoResult)
     table = Table(title="EPC and per-request ASC^e of every model (from the ledger)")
@@ -118,7 +118,7 @@ def register(app: typer.Typer) -> None:
         """Run the main job on embedded defaults."""
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-        from assess._datasheet_demo import run_demo
+        from assess.demo._pipeline import run_demo
 
         console = Console()
         if not console.is_terminal:

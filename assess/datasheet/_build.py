@@ -27,12 +27,13 @@ from typing import Any
 
 import networkx as nx
 
-from assess._datasheet_figures import (
+from assess.datasheet._figures import (
     assumptions_of_jobs,
     figure_of_job,
     per_request_section,
 )
-from assess._datasheet_model import (
+from assess.datasheet._format import fmt_carbon, fmt_count, fmt_num
+from assess.datasheet._model import (
     AdviceLine,
     AncestorShare,
     Assumption,
@@ -49,7 +50,6 @@ from assess._datasheet_model import (
     PerRequest,
     PhaseShare,
 )
-from assess._render_format import fmt_carbon, fmt_count, fmt_num
 from carbon import InvalidValueError, Job, asc_e, quantity
 
 __all__ = [

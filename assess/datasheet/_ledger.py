@@ -2,7 +2,7 @@
 
 A measured inference batch is a ledger job that is not attached to a product, with
 ``meta = {"role": "inference", "model": <model id>, "requests": <count>}``; one request of
-it is the batch divided by the count (:func:`assess._report.request_from_batch`). When a model
+it is the batch divided by the count (``request_from_batch``). When a model
 has several, the latest (by end time, then by order in the ledger) is used.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from assess._report import request_from_batch
+from assess.datasheet._portfolio import request_from_batch
 from carbon import DataError, Job, ModelCarbonError
 
 __all__ = ["INFERENCE_ROLE", "inference_meta", "inference_requests", "open_ledger"]

@@ -30,8 +30,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from assess._calibration import Calibration, published_calibration
-from assess._framework import (
+from assess.adoption._calibration import Calibration, published_calibration
+from assess.adoption._framework import (
     BARRIERS,
     CHARACTERISTICS,
     Characteristics,

@@ -18,10 +18,10 @@ from typing import Any
 
 import pandas as pd
 
-from assess._datasheet_build import build_datasheet
-from assess._datasheet_model import Datasheet
-from assess._render_format import fmt_count, fmt_g, fmt_num
-from assess._render_html import e, page
+from assess.datasheet._build import build_datasheet
+from assess.datasheet._format import fmt_count, fmt_g, fmt_num
+from assess.datasheet._model import Datasheet
+from assess.datasheet._render_html import e, page
 from carbon import InvalidValueError, Job, quantity
 
 __all__ = [

@@ -9,16 +9,7 @@ from __future__ import annotations
 
 import html
 
-from assess._datasheet_model import SOURCE_SEP, CarbonFigure, Datasheet
-from assess._render_charts import (
-    PART_COLOURS,
-    chart_cost_curve,
-    chart_epc_by_ancestor,
-    chart_epc_by_phase,
-    chart_lineage,
-    chart_per_request,
-)
-from assess._render_format import (
+from assess.datasheet._format import (
     fmt_carbon,
     fmt_count,
     fmt_energy,
@@ -26,6 +17,15 @@ from assess._render_format import (
     fmt_num,
     fmt_share,
     fmt_uncertainty,
+)
+from assess.datasheet._model import SOURCE_SEP, CarbonFigure, Datasheet
+from assess.datasheet._render_charts import (
+    PART_COLOURS,
+    chart_cost_curve,
+    chart_epc_by_ancestor,
+    chart_epc_by_phase,
+    chart_lineage,
+    chart_per_request,
 )
 
 __all__ = ["PAGE_CSS", "e", "page", "render_html"]

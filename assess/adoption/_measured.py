@@ -43,7 +43,7 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, model_validator
 
-from assess._framework import Basis, Characteristics, Level
+from assess.adoption._framework import Basis, Characteristics, Level
 from carbon import Carbon, Energy, InvalidValueError, Provenance, Record, Time
 
 __all__ = [

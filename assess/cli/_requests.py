@@ -12,8 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from assess._hourly import Fallback, read_hourly
-from assess._requests import (
+from assess.fleet._requests import (
     RequestReport,
     RequestTables,
     account_requests,
@@ -21,6 +20,7 @@ from assess._requests import (
     read_devices,
 )
 from carbon import ConstantIntensity, InvalidValueError, magnitude
+from carbon._hourly import Fallback, read_hourly
 
 __all__ = ["register", "register_requests"]
 

@@ -12,12 +12,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from assess.datasheet import FORMATS, write_datasheet
 from carbon import InvalidValueError, UnknownKeyError
 
-__all__ = ["FORMATS", "REPORT_FORMATS", "register", "write_datasheet"]
+__all__ = ["REPORT_FORMATS", "register"]
 
-#: Datasheet formats: file suffix by name.
-FORMATS: dict[str, str] = {"html": ".html", "md": ".md", "json": ".json", "hf": ".hf.yaml"}
 REPORT_FORMATS = ("csv", "parquet", "html")
 
 
@@ -30,30 +29,6 @@ def _formats(text: str, allowed: tuple[str, ...], option: str) -> list[str]:
         raise UnknownKeyError(option, text, f"a comma-separated list of {', '.join(allowed)} "
                               "(or all)")
     return chosen
-
-
-def safe_stem(product: str) -> str:
-    """A file name for a product id (path separators and odd characters replaced)."""
-    keep = "".join(c if c.isalnum() or c in "-_." else "_" for c in product).strip("._")
-    return keep or "product"
-
-
-def write_datasheet(ds: object, out: Path, formats: list[str]) -> list[Path]:
-    """Write one datasheet in each format under ``out``; returns the paths written."""
-    from assess._datasheet_model import Datasheet
-    from assess._render_html import render_html
-    from assess._render_text import render_hf_yaml, render_json, render_markdown
-
-    assert isinstance(ds, Datasheet)
-    renderers: dict[str, Callable[[Datasheet], str]] = {
-        "html": render_html, "md": render_markdown, "json": render_json, "hf": render_hf_yaml}
-    out.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for fmt in formats:
-        path = out / f"{safe_stem(ds.identity.id)}{FORMATS[fmt]}"
-        path.write_text(renderers[fmt](ds), encoding="utf-8")
-        paths.append(path)
-    return paths
 
 
 @contextmanager
@@ -115,8 +90,8 @@ def register(app: typer.Typer) -> None:
                  "(it needs a measured inference request too).")] = None,
     ) -> None:
         """Write a carbon datasheet per model (HTML, Markdown, JSON, Hugging Face YAML)."""
-        from assess._datasheet_build import alternative_from_graph, build_datasheet
-        from assess._datasheet_ledger import inference_requests, open_ledger
+        from assess.datasheet._build import alternative_from_graph, build_datasheet
+        from assess.datasheet._ledger import inference_requests, open_ledger
 
         formats = _formats(format, tuple(FORMATS), "--format")
         store, graph = open_ledger(ledger)
@@ -159,8 +134,8 @@ def register(app: typer.Typer) -> None:
             "--format", "-f", help="Comma-separated: csv, parquet, html, or all.")] = "all",
     ) -> None:
         """Write the portfolio report of a ledger (CSV, Parquet, HTML)."""
-        from assess._datasheet_ledger import inference_requests, open_ledger
-        from assess._report import portfolio, write_portfolio
+        from assess.datasheet._ledger import inference_requests, open_ledger
+        from assess.datasheet._portfolio import portfolio, write_portfolio
 
         formats = _formats(format, REPORT_FORMATS, "--format")
         store, graph = open_ledger(ledger)

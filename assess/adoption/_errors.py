@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from carbon import DataError
 
 if TYPE_CHECKING:
-    from assess._calibration import Finding
+    from assess.adoption._calibration_check import CalibrationFinding
 
 __all__ = ["CalibrationError"]
 
@@ -32,7 +32,7 @@ class CalibrationError(DataError):
         value: Any,
         expected: str,
         message: str | None = None,
-        findings: Sequence[Finding] = (),
+        findings: Sequence[CalibrationFinding] = (),
     ):
         super().__init__(field, value, expected, message)
         self.findings = tuple(findings)

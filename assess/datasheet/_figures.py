@@ -25,7 +25,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from assess._datasheet_model import (
+from assess.datasheet._format import fmt_carbon, fmt_count, fmt_num
+from assess.datasheet._model import (
     SOURCE_SEP,
     Assumption,
     BreakEven,
@@ -35,7 +36,6 @@ from assess._datasheet_model import (
     PerRequest,
     ProvenanceLabel,
 )
-from assess._render_format import fmt_carbon, fmt_count, fmt_num
 from carbon import PARTS, InvalidValueError, Job, ProductUse, asc_e, quantity
 
 __all__ = [

@@ -1,20 +1,12 @@
-"""Calibrations of the framework: 16 reference matrices, thresholds, and their validator.
+"""The calibration validator: completeness, shape, integer cells, thresholds, monotonicity.
 
-A calibration maps every (barrier, characteristic) pair to a 3x3 matrix of integer weights:
-row = the barrier's level (L, M, H), column = the characteristic's level (L, M, H). The
-published one ships unchanged in ``assess/_data/published_calibration.yaml``; an organisation
-may load its own with :func:`load_calibration`. :func:`validate_calibration` checks a raw
-mapping for completeness, matrix shape, integer cells, thresholds and monotonicity, and lists
-*every* offending cell. Monotonicity (a better barrier level or a less costly characteristic
-level never lowers the score) is reported as a warning: the published calibration breaks it
-in several cells and must still load as published.
+:func:`validate_calibration` checks a raw mapping (a parsed calibration file) and lists
+*every* offending cell as a :class:`CalibrationFinding`. Monotonicity (a better barrier level
+or a less costly characteristic level never lowers the score) is reported as a warning: the
+published calibration breaks it in several cells and must still load as published.
 
->>> cal = published_calibration()
->>> cal.matrix("information", "effort")[2]      # information H; effort L, M, H
-(4, 2, 0)
->>> cal.positive_above, cal.negative_below
-(2, -2)
->>> [f.kind for f in validate_calibration(cal.to_mapping()).errors]
+>>> from assess.adoption import published_calibration
+>>> [f.kind for f in validate_calibration(published_calibration().to_mapping()).errors]
 []
 """
 
@@ -22,31 +14,16 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from functools import cached_property
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-import yaml
 
-from assess._errors import CalibrationError
-from assess._framework import BARRIERS, CHARACTERISTICS, COST_CHARACTERISTICS, Level
-from carbon import DataError, UnknownKeyError
+from assess.adoption._framework import BARRIERS, CHARACTERISTICS, COST_CHARACTERISTICS
 
-__all__ = [
-    "Calibration",
-    "Finding",
-    "ValidationReport",
-    "load_calibration",
-    "published_calibration",
-    "validate_calibration",
-]
+__all__ = ["CalibrationFinding", "CalibrationReport", "validate_calibration"]
 
 _LEVELS = ("L", "M", "H")
-# The package's data folder, found from this file (works for regular, editable and namespace
-# imports alike; importlib.resources fails on a namespace import through an editable finder).
-_DATA = Path(__file__).resolve().parent / "_data"
 _TOP_KEYS = {"name", "source", "thresholds", "matrices", "standalone_weights", "notes"}
 _STANDALONE_SETS = ("final", "pre_evaluation")
 
@@ -55,7 +32,7 @@ Severity = Literal["error", "warning"]
 
 
 @dataclass(frozen=True)
-class Finding:
+class CalibrationFinding:
     """One problem the validator found.
 
     ``kind`` is one of ``structure``, ``missing``, ``unknown``, ``shape``, ``integer``,
@@ -79,17 +56,17 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class ValidationReport:
+class CalibrationReport:
     """Every finding of :func:`validate_calibration`; ``ok`` when there are none at all."""
 
-    findings: tuple[Finding, ...]
+    findings: tuple[CalibrationFinding, ...]
 
     @property
-    def errors(self) -> tuple[Finding, ...]:
+    def errors(self) -> tuple[CalibrationFinding, ...]:
         return tuple(f for f in self.findings if f.severity == "error")
 
     @property
-    def warnings(self) -> tuple[Finding, ...]:
+    def warnings(self) -> tuple[CalibrationFinding, ...]:
         return tuple(f for f in self.findings if f.severity == "warning")
 
     @property
@@ -121,7 +98,7 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
 
-def _rows(raw: Any, where: str, out: list[Finding], barrier: str | None,
+def _rows(raw: Any, where: str, out: list[CalibrationFinding], barrier: str | None,
           characteristic: str | None) -> list[list[Any]] | None:
     """Rows L, M, H of a matrix given as {L: [...], M: [...], H: [...]} or [[...]] * 3."""
     if isinstance(raw, Mapping):
@@ -129,34 +106,34 @@ def _rows(raw: Any, where: str, out: list[Finding], barrier: str | None,
         missing = [lv for lv in _LEVELS if lv not in keys]
         extra = [k for k in keys if k not in _LEVELS]
         if missing or extra:
-            out.append(Finding("shape", "error",
+            out.append(CalibrationFinding("shape", "error",
                                f"{where}: rows must be exactly L, M, H (missing {missing}, "
                                f"unexpected {extra})", barrier, characteristic))
             return None
         rows = [raw[lv] for lv in _LEVELS]
     elif isinstance(raw, (list, tuple)):
         if len(raw) != 3:
-            out.append(Finding("shape", "error",
+            out.append(CalibrationFinding("shape", "error",
                                f"{where}: a 3x3 matrix needs 3 rows (barrier L, M, H), "
                                f"got {len(raw)}", barrier, characteristic))
             return None
         rows = list(raw)
     else:
-        out.append(Finding("shape", "error",
+        out.append(CalibrationFinding("shape", "error",
                            f"{where}: expected a 3x3 matrix ({{L: [..], M: [..], H: [..]}}), "
                            f"got {type(raw).__name__}", barrier, characteristic))
         return None
     good = True
     for lv, row in zip(_LEVELS, rows, strict=True):
         if not isinstance(row, (list, tuple)) or len(row) != 3:
-            out.append(Finding("shape", "error",
+            out.append(CalibrationFinding("shape", "error",
                                f"{where} row {lv}: expected 3 cells (characteristic L, M, H), "
                                f"got {row!r}", barrier, characteristic))
             good = False
             continue
         for cl, v in zip(_LEVELS, row, strict=True):
             if not _is_int(v):
-                out.append(Finding("integer", "error",
+                out.append(CalibrationFinding("integer", "error",
                                    f"{where} cell ({lv}, {cl}) = {v!r}: cells are integer "
                                    "weights (each '+' is +1, each '-' is -1)",
                                    barrier, characteristic, (lv, cl)))
@@ -165,17 +142,17 @@ def _rows(raw: Any, where: str, out: list[Finding], barrier: str | None,
 
 
 def _monotonicity(m: list[list[int]], where: str, barrier: str | None,
-                  characteristic: str) -> list[Finding]:
+                  characteristic: str) -> list[CalibrationFinding]:
     """Adjacent-pair check: rows rise with a better barrier; columns rise towards the less
     costly characteristic level (lower for cost characteristics, higher for energy)."""
-    out: list[Finding] = []
+    out: list[CalibrationFinding] = []
     cost = characteristic in COST_CHARACTERISTICS
     if barrier is not None:
         for c in range(3):
             for r in range(2):
                 lo, hi = m[r][c], m[r + 1][c]
                 if hi < lo:
-                    out.append(Finding(
+                    out.append(CalibrationFinding(
                         "monotonicity", "warning",
                         f"{where}: cell ({_LEVELS[r + 1]}, {_LEVELS[c]}) = {hi:+d} is below "
                         f"cell ({_LEVELS[r]}, {_LEVELS[c]}) = {lo:+d}: a better {barrier} "
@@ -195,7 +172,7 @@ def _monotonicity(m: list[list[int]], where: str, barrier: str | None,
                 ctx = f" when {barrier} is {rl}" if barrier is not None else ""
                 label = f"cell ({rl}, {_LEVELS[better]})" if barrier else f"{_LEVELS[better]}"
                 olabel = f"cell ({rl}, {_LEVELS[worse]})" if barrier else f"{_LEVELS[worse]}"
-                out.append(Finding(
+                out.append(CalibrationFinding(
                     "monotonicity", "warning",
                     f"{where}: {label} = {row[better]:+d} is below {olabel} = "
                     f"{row[worse]:+d}: a {what} {characteristic} lowers the score by "
@@ -205,7 +182,7 @@ def _monotonicity(m: list[list[int]], where: str, barrier: str | None,
     return out
 
 
-def validate_calibration(data: Any) -> ValidationReport:
+def validate_calibration(data: Any) -> CalibrationReport:
     """Check a raw calibration mapping (as read from YAML) and list every finding.
 
     Checks: a mapping with known top-level keys; ``thresholds`` with integer ``positive_above``
@@ -220,44 +197,45 @@ def validate_calibration(data: Any) -> ValidationReport:
     (``score_monotonicity``, exact over all 3^8 inputs: other cells can compensate, as they
     do in the published calibration); and thresholds that make a verdict unreachable.
 
+    >>> from assess.adoption import published_calibration
     >>> report = validate_calibration(published_calibration().to_mapping())
     >>> report.usable, report.monotone
     (True, False)
     >>> validate_calibration({"thresholds": {"positive_above": 2}}).errors[0].message
     "thresholds: 'negative_below' is missing (an integer; score < it is negative)"
     """
-    out: list[Finding] = []
+    out: list[CalibrationFinding] = []
     if not isinstance(data, Mapping):
         got = type(data).__name__
-        return ValidationReport(
-            (Finding("structure", "error", f"a calibration is a mapping, got {got}"),))
+        return CalibrationReport(
+            (CalibrationFinding("structure", "error", f"a calibration is a mapping, got {got}"),))
     for k in sorted(set(map(str, data)) - _TOP_KEYS):
-        out.append(Finding("unknown", "error",
+        out.append(CalibrationFinding("unknown", "error",
                            f"unknown top-level key {k!r} (expected {sorted(_TOP_KEYS)})"))
     _check_thresholds(data.get("thresholds"), out)
     matrices = data.get("matrices")
     parsed: dict[tuple[str, str], list[list[int]]] = {}
     if not isinstance(matrices, Mapping):
-        out.append(Finding("missing", "error",
+        out.append(CalibrationFinding("missing", "error",
                            "matrices: missing (a mapping barrier -> characteristic -> 3x3)"))
     else:
         for b in sorted(set(map(str, matrices)) - set(BARRIERS)):
-            out.append(Finding("unknown", "error",
+            out.append(CalibrationFinding("unknown", "error",
                                f"matrices: unknown barrier {b!r} (expected {list(BARRIERS)})", b))
         for b in BARRIERS:
             per = matrices.get(b)
             if not isinstance(per, Mapping):
-                out.append(Finding("missing", "error",
+                out.append(CalibrationFinding("missing", "error",
                                    f"matrices.{b}: missing (4 matrices, one per characteristic)",
                                    b))
                 continue
             for c in sorted(set(map(str, per)) - set(CHARACTERISTICS)):
-                out.append(Finding("unknown", "error",
+                out.append(CalibrationFinding("unknown", "error",
                                    f"matrices.{b}: unknown characteristic {c!r} "
                                    f"(expected {list(CHARACTERISTICS)})", b, c))
             for c in CHARACTERISTICS:
                 if c not in per:
-                    out.append(Finding("missing", "error",
+                    out.append(CalibrationFinding("missing", "error",
                                        f"matrices.{b}.{c}: missing 3x3 matrix", b, c))
                     continue
                 rows = _rows(per[c], f"matrices.{b}.{c}", out, b, c)
@@ -272,54 +250,58 @@ def validate_calibration(data: Any) -> ValidationReport:
         _check_reachability(parsed, data["thresholds"], out)
     if len(parsed) == 16 and any(f.kind == "monotonicity" and f.barrier for f in out):
         _check_score_drops(parsed, out)
-    return ValidationReport(tuple(out))
+    return CalibrationReport(tuple(out))
 
 
-def _check_thresholds(th: Any, out: list[Finding]) -> None:
+def _check_thresholds(th: Any, out: list[CalibrationFinding]) -> None:
     if not isinstance(th, Mapping):
-        out.append(Finding("threshold", "error",
+        out.append(CalibrationFinding("threshold", "error",
                            "thresholds: missing (positive_above and negative_below, integers)"))
         return
     for k in sorted(set(map(str, th)) - {"positive_above", "negative_below"}):
-        out.append(Finding("threshold", "error", f"thresholds: unknown key {k!r}"))
+        out.append(CalibrationFinding("threshold", "error", f"thresholds: unknown key {k!r}"))
     ok = True
     for k, meaning in (("positive_above", "score > it is positive"),
                        ("negative_below", "score < it is negative")):
         if k not in th:
-            out.append(Finding("threshold", "error",
+            out.append(CalibrationFinding("threshold", "error",
                                f"thresholds: {k!r} is missing (an integer; {meaning})"))
             ok = False
         elif not _is_int(th[k]):
-            out.append(Finding("threshold", "error",
+            out.append(CalibrationFinding("threshold", "error",
                                f"thresholds.{k} = {th[k]!r}: expected an integer ({meaning})"))
             ok = False
     if ok and th["negative_below"] > th["positive_above"]:
-        out.append(Finding("threshold", "error",
+        out.append(CalibrationFinding("threshold", "error",
                            f"thresholds: negative_below ({th['negative_below']}) > positive_above "
                            f"({th['positive_above']}): a score could be positive and negative"))
 
 
-def _check_standalone(sw: Any, out: list[Finding]) -> None:
+def _check_standalone(sw: Any, out: list[CalibrationFinding]) -> None:
     if not isinstance(sw, Mapping):
-        out.append(Finding("structure", "error", "standalone_weights: expected a mapping"))
+        out.append(CalibrationFinding("structure", "error",
+            "standalone_weights: expected a mapping"))
         return
     for k in sorted(set(map(str, sw)) - set(_STANDALONE_SETS) - {"note"}):
-        out.append(Finding("unknown", "error", f"standalone_weights: unknown set {k!r}"))
+        out.append(CalibrationFinding("unknown", "error", f"standalone_weights: unknown set {k!r}"))
     for name in _STANDALONE_SETS:
         ws = sw.get(name)
         if ws is None:
             continue
         if not isinstance(ws, Mapping):
-            out.append(Finding("structure", "error", f"standalone_weights.{name}: a mapping"))
+            out.append(CalibrationFinding("structure", "error",
+                f"standalone_weights.{name}: a mapping"))
             continue
         for c in CHARACTERISTICS:
             row = ws.get(c)
             where = f"standalone_weights.{name}.{c}"
             if not isinstance(row, (list, tuple)) or len(row) != 3:
-                out.append(Finding("shape", "error", f"{where}: expected 3 integers (L, M, H)",
+                out.append(CalibrationFinding("shape", "error",
+                    f"{where}: expected 3 integers (L, M, H)",
                                    None, c))
             elif not all(_is_int(v) for v in row):
-                out.append(Finding("integer", "error", f"{where} = {row!r}: integers only",
+                out.append(CalibrationFinding("integer", "error",
+                    f"{where} = {row!r}: integers only",
                                    None, c))
             else:
                 out.extend(_monotonicity([list(row)], where, None, c))
@@ -337,7 +319,7 @@ def _score_range(parsed: Mapping[tuple[str, str], list[list[int]]]) -> tuple[int
 
 
 def _check_score_drops(parsed: Mapping[tuple[str, str], list[list[int]]],
-                       out: list[Finding]) -> None:
+                       out: list[CalibrationFinding]) -> None:
     """Whether non-monotone cells make the *total* score drop for some input (exact: every
     one of the 3^8 inputs and each one-level improvement). Reported once per input dimension
     with the largest drop and an input where it happens."""
@@ -363,7 +345,7 @@ def _check_score_drops(parsed: Mapping[tuple[str, str], list[list[int]]],
             at = int(delta.argmin())
             src = combos[ok][at]
             lv = " ".join(f"{n}={_LEVELS[int(src[i])]}" for i, n in enumerate(names))
-            out.append(Finding(
+            out.append(CalibrationFinding(
                 "score_monotonicity", "warning",
                 f"the score drops by up to {-int(delta.min())} when {name} gets one level "
                 f"better ({int((delta < 0).sum())} inputs), e.g. from {lv}",
@@ -372,160 +354,13 @@ def _check_score_drops(parsed: Mapping[tuple[str, str], list[list[int]]],
 
 
 def _check_reachability(parsed: Mapping[tuple[str, str], list[list[int]]],
-                        th: Mapping[str, int], out: list[Finding]) -> None:
+                        th: Mapping[str, int], out: list[CalibrationFinding]) -> None:
     lo, hi = _score_range(parsed)
     if hi <= th["positive_above"]:
-        out.append(Finding("reachability", "warning",
+        out.append(CalibrationFinding("reachability", "warning",
                            f"no input is positive: the highest score is {hi}, not above "
                            f"positive_above={th['positive_above']}"))
     if lo >= th["negative_below"]:
-        out.append(Finding("reachability", "warning",
+        out.append(CalibrationFinding("reachability", "warning",
                            f"no input is negative: the lowest score is {lo}, not below "
                            f"negative_below={th['negative_below']}"))
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """A usable calibration: 16 integer 3x3 matrices, thresholds, optional standalone weights.
-
-    Build with :meth:`from_mapping`, :func:`load_calibration` or :func:`published_calibration`
-    (never directly). ``matrices[(barrier, characteristic)][barrier rank][characteristic
-    rank]`` is a weight; ``standalone_weights[set][characteristic][rank]`` documented data.
-    """
-
-    name: str
-    source: str | None
-    positive_above: int
-    negative_below: int
-    matrices: Mapping[tuple[str, str], Matrix]
-    standalone_weights: Mapping[str, Mapping[str, tuple[int, int, int]]] = field(
-        default_factory=dict)
-    report: ValidationReport = field(default_factory=lambda: ValidationReport(()))
-
-    @classmethod
-    def from_mapping(cls, data: Any, *, origin: str = "calibration") -> Calibration:
-        """Validate ``data`` and build; every blocking finding is raised at once.
-
-        >>> Calibration.from_mapping({"thresholds": {"positive_above": 2, "negative_below": -2}})
-        Traceback (most recent call last):
-        ...
-        assess._errors.CalibrationError: calibration is not usable (1 error): ...
-        """
-        report = validate_calibration(data)
-        if report.errors:
-            n = len(report.errors)
-            raise CalibrationError(
-                origin, data.get("name") if isinstance(data, Mapping) else data,
-                "a complete calibration with integer 3x3 matrices and integer thresholds",
-                f"{origin} is not usable ({n} error{'s' if n > 1 else ''}): "
-                + "; ".join(f.message for f in report.errors),
-                findings=report.errors)
-        mats: dict[tuple[str, str], Matrix] = {}
-        for b in BARRIERS:
-            for c in CHARACTERISTICS:
-                raw = data["matrices"][b][c]
-                rows = [raw[lv] for lv in _LEVELS] if isinstance(raw, Mapping) else raw
-                mats[(b, c)] = tuple(tuple(int(v) for v in r) for r in rows)  # type: ignore[assignment]
-        sw: dict[str, dict[str, tuple[int, int, int]]] = {}
-        for name, ws in (data.get("standalone_weights") or {}).items():
-            if name in _STANDALONE_SETS:
-                sw[name] = {c: tuple(int(v) for v in ws[c])  # type: ignore[misc]
-                            for c in CHARACTERISTICS}
-        th = data["thresholds"]
-        return cls(name=str(data.get("name") or origin), source=data.get("source"),
-                   positive_above=int(th["positive_above"]),
-                   negative_below=int(th["negative_below"]),
-                   matrices=mats, standalone_weights=sw, report=report)
-
-    def matrix(self, barrier: str, characteristic: str) -> Matrix:
-        """The 3x3 matrix of one pair (rows barrier L, M, H; columns characteristic L, M, H)."""
-        try:
-            return self.matrices[(barrier, characteristic)]
-        except KeyError as e:
-            raise UnknownKeyError("pair", (barrier, characteristic),
-                                  f"a barrier in {BARRIERS} and a characteristic in "
-                                  f"{CHARACTERISTICS}") from e
-
-    def cell(self, barrier: str, b_level: Level, characteristic: str, c_level: Level) -> int:
-        """One weight: the barrier's row, the characteristic's column."""
-        return self.matrix(barrier, characteristic)[b_level.rank][c_level.rank]
-
-    def verdict(self, score: int) -> Literal["positive", "neutral", "negative"]:
-        """``positive`` if score > positive_above, ``negative`` if < negative_below, else
-        ``neutral``.
-
-        >>> cal = published_calibration()
-        >>> [cal.verdict(s) for s in (3, 2, -2, -3)]
-        ['positive', 'neutral', 'neutral', 'negative']
-        """
-        if score > self.positive_above:
-            return "positive"
-        if score < self.negative_below:
-            return "negative"
-        return "neutral"
-
-    @cached_property
-    def weight_array(self) -> np.ndarray:
-        """All weights as one int64 array ``W[barrier, characteristic, b rank, c rank]`` in
-        the order of ``BARRIERS`` and ``CHARACTERISTICS`` (read-only, computed once)."""
-        w = np.array([[self.matrices[(b, c)] for c in CHARACTERISTICS] for b in BARRIERS],
-                     dtype=np.int64)
-        w.setflags(write=False)
-        return w
-
-    @cached_property
-    def score_range(self) -> tuple[int, int]:
-        """The lowest and highest score any input can reach (exact, 3^8 combinations)."""
-        return _score_range({k: [list(r) for r in m] for k, m in self.matrices.items()})
-
-    def to_mapping(self) -> dict[str, Any]:
-        """The calibration as plain data (the file format), for saving or editing."""
-        out: dict[str, Any] = {
-            "name": self.name,
-            "thresholds": {"positive_above": self.positive_above,
-                           "negative_below": self.negative_below},
-            "matrices": {b: {c: {lv: list(self.matrices[(b, c)][i])
-                                 for i, lv in enumerate(_LEVELS)}
-                             for c in CHARACTERISTICS} for b in BARRIERS},
-        }
-        if self.source is not None:
-            out["source"] = self.source
-        if self.standalone_weights:
-            out["standalone_weights"] = {k: {c: list(v) for c, v in ws.items()}
-                                         for k, ws in self.standalone_weights.items()}
-        return out
-
-
-def load_calibration(path: str | Path) -> Calibration:
-    """Read a calibration YAML file (the format of ``published_calibration.yaml``).
-
-    Raises :class:`assess.CalibrationError` listing every blocking finding; non-monotone cells
-    are kept in ``calibration.report`` as warnings.
-    """
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as e:
-        raise DataError("calibration", str(p), "a readable calibration YAML file") from e
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise DataError("calibration", str(p), f"valid YAML ({e})") from e
-    return Calibration.from_mapping(data, origin=str(p))
-
-
-_PUBLISHED: Calibration | None = None
-
-
-def published_calibration() -> Calibration:
-    """The published calibration, read from the shipped data file (cached, immutable).
-
-    >>> published_calibration().name
-    'published'
-    """
-    global _PUBLISHED
-    if _PUBLISHED is None:
-        text = (_DATA / "published_calibration.yaml").read_text(encoding="utf-8")
-        _PUBLISHED = Calibration.from_mapping(yaml.safe_load(text),
-                                              origin="published_calibration.yaml")
-    return _PUBLISHED

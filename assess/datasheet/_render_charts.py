@@ -4,7 +4,7 @@ Text stays text (``svg.fonttype = none``) so that a browser shows and finds the 
 mathtext is off so a ``$`` in a model name is printed, not parsed; every label is escaped by
 matplotlib's SVG writer; the output carries no date, so the same datasheet gives the same SVG.
 
->>> from assess._render_charts import svg_bar
+>>> from assess.datasheet._render_charts import svg_bar
 >>> svg = svg_bar({"training": 3.0, "data": 1.0}, title="EPC by phase", salt="doc")
 >>> svg.startswith("<svg") and "training" in svg and "<?xml" not in svg
 True
@@ -16,8 +16,8 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from assess._datasheet_model import Datasheet
-from assess._render_format import fmt_count, fmt_g, fmt_share
+from assess.datasheet._format import fmt_count, fmt_g, fmt_share
+from assess.datasheet._model import Datasheet
 
 __all__ = [
     "PART_COLOURS",

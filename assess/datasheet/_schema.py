@@ -1,7 +1,7 @@
 """The published JSON Schema of the datasheet, generated from the pydantic model.
 
 ``specs/datasheet.schema.json`` is this function's output; regenerate it with
-``python -m assess._datasheet_schema`` after changing :mod:`assess._datasheet_model` (a test
+``python -m assess.datasheet._schema`` after changing :mod:`assess.datasheet._model` (a test
 checks that the committed file equals the generated schema).
 
 >>> schema = datasheet_schema()
@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from assess._datasheet_model import SCHEMA_VERSION, Datasheet
+from assess.datasheet._model import SCHEMA_VERSION, Datasheet
 
 __all__ = ["SCHEMA_ID", "datasheet_schema", "schema_text", "validate_datasheet_json"]
 

@@ -3,7 +3,7 @@
 One implementation, :func:`request_carbon`, a function of one pandas frame of requests (the
 schema is section 3 of ``specs/hourly_schema.md``): it looks up each request's device and model
 in small tables (:class:`RequestTables`, broadcast once to every worker), joins the hourly
-grid intensity of its region and window (:mod:`assess._hourly`), and hands the columns to
+grid intensity of its region and window (:mod:`carbon._hourly`), and hands the columns to
 :func:`carbon.asc_e_frame`, the vectorised ASC^e path (units in column names). The aggregates
 are one more function of a pandas frame, :func:`partial_sums`, summed again by
 :func:`summarise`. :func:`account_requests` runs the pair on a pandas frame directly, or on a
@@ -36,7 +36,6 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from assess._hourly import HOUR_NS, Fallback, HourlyGrid, utc_ns
 from carbon import (
     Q_,
     ConstantIntensity,
@@ -49,6 +48,7 @@ from carbon import (
     asc_e_frame,
     magnitude,
 )
+from carbon._hourly import HOUR_NS, Fallback, HourlyGrid, utc_ns
 
 __all__ = [
     "PART_COLUMNS",
@@ -259,7 +259,7 @@ def model_table_from_ledger(ledger: Any, models: Iterable[str] | None = None, *,
 class RequestTables:
     """The small tables every partition needs, broadcast once: devices, models, intensity.
 
-    ``grid`` (an :class:`assess._hourly.HourlyGrid`) charges each request the hourly
+    ``grid`` (an :class:`carbon._hourly.HourlyGrid`) charges each request the hourly
     intensity of its region; without one, each device's facility mix is used (a constant).
     ``fallback`` is passed to :meth:`HourlyGrid.join` (None: a missing hour is an error).
     """

@@ -4,7 +4,7 @@ characteristics, each rated on three levels (ADOPTION.md, "Two inputs").
 Barriers are phrased positively (``H`` is good). For characteristics, ``complexity``,
 ``effort`` and ``disruption`` cost more when higher; ``energy_reduction`` is better when
 higher. A characteristic's ``basis`` says whether its level was ``rated`` by people or derived
-from a ``measured`` result (see :mod:`assess._measured`).
+from a ``measured`` result (see :mod:`assess.adoption._measured`).
 
 >>> org = Organisation(perceived_benefits="M", environmental_awareness="H",
 ...                    information="L", resources="M")

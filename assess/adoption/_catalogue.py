@@ -1,10 +1,10 @@
 """Catalogues as data: the framework's four techniques with their claimed savings, and the 30
-green architectural tactics in six groups (``assess/_data/catalogue.yaml``, sources there).
+green architectural tactics in six groups (``assess/adoption/_data/catalogue.yaml``, sources there).
 
 Each entry is a :class:`Technique`. It may carry ratings given by people (label ``rated``)
 and measured results (label ``measured``); :meth:`Technique.characteristics` combines them:
 the latest rating, with the latest measurement setting ``energy_reduction`` and informing
-``disruption`` (see :mod:`assess._measured`).
+``disruption`` (see :mod:`assess.adoption._measured`).
 
 >>> [t.id for t in techniques()]
 ['batch_sampling', 'energy_constrained_compression', 'gpu_power_limiting', 'energy_aware_pruning']
@@ -25,8 +25,8 @@ from typing import Any, Literal, Self
 import yaml
 from pydantic import Field, model_validator
 
-from assess._framework import CHARACTERISTICS, Characteristics
-from assess._measured import BeforeAfter, MeasuredThresholds, apply_measurement
+from assess.adoption._framework import CHARACTERISTICS, Characteristics
+from assess.adoption._measured import BeforeAfter, MeasuredThresholds, apply_measurement
 from carbon import InvalidValueError, Record, UnknownKeyError
 
 __all__ = [

@@ -29,10 +29,10 @@ from typing import Any
 
 import networkx as nx
 
-from assess._datasheet_build import Alternative, alternative_from_graph, build_datasheet
-from assess._datasheet_ledger import inference_meta, inference_requests
-from assess._datasheet_model import Datasheet
-from assess._report import portfolio_from_datasheets, write_portfolio
+from assess.datasheet._build import Alternative, alternative_from_graph, build_datasheet
+from assess.datasheet._ledger import inference_meta, inference_requests
+from assess.datasheet._model import Datasheet
+from assess.datasheet._portfolio import portfolio_from_datasheets, write_portfolio
 from carbon import EnergyUse, Facility, Job, System, asc_e, country, hardware
 
 __all__ = [
@@ -159,12 +159,12 @@ def _family(technique: str) -> str:
 def demo_advice(results: list[Any]) -> list[Any]:
     """Advice for each measured technique: the example organisation, the demo's ratings, the
     measured energy saving and quality loss applied (``assess.apply_measurement``)."""
-    from assess._advice import advise
-    from assess._framework import Characteristics
-    from assess._framework_files import load_organisation
-    from assess._measured import apply_measurement
+    from assess.adoption._advice import advise
+    from assess.adoption._files import EXAMPLES, load_organisation
+    from assess.adoption._framework import Characteristics
+    from assess.adoption._measured import apply_measurement
 
-    org = load_organisation(Path(__file__).parent / "_data" / "examples" / "org.yaml")
+    org = load_organisation(EXAMPLES / "org.yaml")
     out = []
     for r in results:
         rated = Characteristics(**DEMO_RATINGS[_family(r.technique)])
@@ -267,7 +267,7 @@ def run_demo(out: Path, *, epochs: int = 30, min_seconds: float = 0.5,
         alt_teacher = alternative_from_graph(graph, teacher, requests[teacher])
     sheets: list[Datasheet] = []
     files: list[Path] = []
-    from assess._cli_datasheet import write_datasheet
+    from assess.datasheet import write_datasheet
 
     sheet_dir = out / "datasheets"
     for pid in graph.products():

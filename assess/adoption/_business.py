@@ -38,7 +38,7 @@ from typing import Any
 
 import pandas as pd
 
-from assess._measured import BeforeAfter
+from assess.adoption._measured import BeforeAfter
 from carbon import Q_, InvalidValueError, Job, asc_e, intensity_of, magnitude, quantity
 from carbon._checks import at_least, positive
 

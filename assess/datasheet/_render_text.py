@@ -15,8 +15,7 @@ from typing import Any
 
 import yaml
 
-from assess._datasheet_model import SOURCE_SEP, CarbonFigure, Datasheet
-from assess._render_format import (
+from assess.datasheet._format import (
     fmt_carbon,
     fmt_count,
     fmt_energy,
@@ -25,6 +24,7 @@ from assess._render_format import (
     fmt_share,
     fmt_uncertainty,
 )
+from assess.datasheet._model import SOURCE_SEP, CarbonFigure, Datasheet
 
 __all__ = ["HF_RELATIONS", "render_hf_yaml", "render_json", "render_markdown"]
 

@@ -7,7 +7,7 @@ default), ``measured_thresholds`` (see :class:`assess.MeasuredThresholds`) and `
 ``adoption_pue``, ``price_per_kwh``, ``currency``, ``start``). ``techniques.yaml``: a list
 ``techniques``, each with a catalogue ``id`` or a ``name``, the ``rated`` levels (with
 ``rated_by``, ``rated_on``) and optionally a ``measured`` before/after record (the fields of
-:class:`assess.BeforeAfter`). Examples ship in ``assess/_data/examples/``.
+:class:`assess.BeforeAfter`). Examples ship with the package (:data:`EXAMPLES`).
 """
 
 from __future__ import annotations
@@ -19,15 +19,16 @@ from typing import Any, Literal
 
 import yaml
 
-from assess._advice import Advice, advise
-from assess._business import BusinessCase, business_case
-from assess._calibration import Calibration, load_calibration, published_calibration
-from assess._catalogue import Technique, _slug, technique
-from assess._framework import Characteristics, Organisation
-from assess._measured import BeforeAfter, MeasuredThresholds
+from assess.adoption._advice import Advice, advise
+from assess.adoption._business import BusinessCase, business_case
+from assess.adoption._calibration import Calibration, load_calibration, published_calibration
+from assess.adoption._catalogue import Technique, _slug, technique
+from assess.adoption._framework import Characteristics, Organisation
+from assess.adoption._measured import BeforeAfter, MeasuredThresholds
 from carbon import DataError, InvalidValueError, UnknownKeyError
 
 __all__ = [
+    "EXAMPLES",
     "Assessment",
     "OrganisationFile",
     "assess_techniques",
@@ -40,6 +41,10 @@ _ORG_KEYS = {"name", "barriers", "calibration", "standalone", "measured_threshol
 _TECH_KEYS = {"id", "name", "rated", "rated_by", "rated_on", "measured", "description"}
 _BUSINESS_KEYS = {"request_rate", "serving_intensity", "serving_pue", "adoption_intensity",
                   "adoption_pue", "price_per_kwh", "currency", "start"}
+
+#: The folder of the shipped example files (``org.yaml``, ``techniques.yaml``, a monotone
+#: calibration).
+EXAMPLES = Path(__file__).resolve().parent / "_data" / "examples"
 
 
 @dataclass(frozen=True)
