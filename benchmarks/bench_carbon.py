@@ -3,7 +3,7 @@
 Prints, in one run: rows/s of ASC^e through ``carbon.asc_e_frame`` on N rows (default 10
 million; totals only and with the full breakdown), the same arithmetic written by hand in
 NumPy on float64 arrays, their ratio, a naive pint-array version for scale, and the cost of one
-scalar ``carbon.asc_e(job)`` call. Targets (issue 2): ratio <= 1.3, >= 30 M rows/s on one core,
+scalar ``carbon.asc_e(job)`` call. Targets : ratio <= 1.3, >= 30 M rows/s on one core,
 <= 100 us per scalar call.
 
     .venv/bin/python benchmarks/bench_carbon.py [--rows 10000000] [--repeats 5]

@@ -12,7 +12,7 @@ datasets; about three edges a product):
 - adding one fine-tune to the computed graph and reading its EPC;
 - SQLite ledger throughput: one job a transaction, and a batch in one transaction.
 
-Targets (issue 3): compute <= 2 s, build <= 60 s, peak <= 3 GB for 1M products / 3M edges,
+Targets : compute <= 2 s, build <= 60 s, peak <= 3 GB for 1M products / 3M edges,
 add-one-fine-tune <= 10 ms.
 
     .venv/bin/python benchmarks/bench_lineage.py                 # 1M products

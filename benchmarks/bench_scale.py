@@ -1,11 +1,11 @@
 """Request-log ASC^e with hourly intensities: pandas in memory vs Dask from Parquet on disk.
 
 Prints requests per second, peak memory, and the ratio of Dask to pandas throughput per core
-(issue 8). The pandas run holds ``--pandas-rows`` requests in memory; the Dask run reads
+. The pandas run holds ``--pandas-rows`` requests in memory; the Dask run reads
 ``--dask-rows`` requests from Parquet partitioned by day, written to a temporary directory
 (deleted afterwards; never in the repository), on a LocalCluster of ``--workers`` processes
 with one thread each, so it uses ``--workers`` cores. Both run the same functions
-(``assess.fleet._requests.request_carbon`` then ``partial_sums``) and must give the same total per
+(``carbon.request_carbon`` then ``carbon.partial_sums``) and must give the same total per
 request (checked on the overlap: the Dask data's first ``--pandas-rows`` rows are the pandas
 rows).
 
@@ -44,8 +44,7 @@ MODELS = ("bert", "distilbert", "llm-7b", "llm-70b", "whisper", "vit")
 
 
 def tables() -> Any:
-    from assess.fleet._requests import RequestTables, model_table, read_devices
-    from carbon._hourly import read_hourly
+    from carbon import RequestTables, model_table, read_devices, read_hourly
 
     rng = np.random.default_rng(0)
     hours = pd.date_range(T0 - pd.Timedelta(hours=1), periods=24 * 40, freq="h")
@@ -106,7 +105,7 @@ def peak_rss_gib() -> float:
 
 
 def pandas_run(n: int, days: int, per_file: int, keys: str, q: Any) -> None:
-    from assess.fleet._requests import partial_sums, request_carbon, summarise
+    from carbon import partial_sums, request_carbon, summarise
 
     t = tables()
     frame = pd.concat([logs(k, s, d) for d, s, k in chunks(n, days, per_file)],
@@ -139,14 +138,14 @@ def write_parquet(root: Path, n: int, days: int, per_file: int, row_group: int) 
 
 def warm_up() -> None:
     """Import the per-partition code in a worker (about 1.4 CPU-s: assess, carbon, pint)."""
-    import assess.fleet._requests  # noqa: F401
+    import assess.fleet  # noqa: F401
 
 
 def dask_run(root: Path, workers: int, memory_limit: str, partition_rows: int,
              processes: bool) -> dict[str, Any]:
     from distributed import Client, LocalCluster
 
-    from assess.fleet._requests import account_requests, worker_config
+    from assess.fleet import account_requests, worker_config
 
     t = tables()
     with worker_config(), LocalCluster(n_workers=workers, threads_per_worker=1,

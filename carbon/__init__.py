@@ -1,8 +1,11 @@
 """carbon: unit-safe carbon metrics of AI jobs (JSC, ASC, JSC^e, ASC^e) and their inputs.
 
 One pint registry (``ureg``, ``Q_``) with carbon as its own dimension; energy mixes (constant,
-source mix, country, hourly); the published formulas as pure functions; validated records;
-the composed ASC^e breakdown of a job; and the same metrics vectorised over DataFrames.
+source mix, country, hourly, and the hourly grid of many regions with its vectorised join);
+the published formulas as pure functions; validated records; the composed ASC^e breakdown of
+a job; the same metrics vectorised over DataFrames (columns named ``name [unit]``); and the
+per-request arithmetic of request logs (device and model tables, ASC^e per request, partial
+sums that add up over any split).
 
 >>> from carbon import Q_, jsc, country
 >>> jsc(Q_(1, "kWh"), intensity=country("FRA"), pue=1.2)
@@ -10,6 +13,8 @@ the composed ASC^e breakdown of a job; and the same metrics vectorised over Data
 """
 
 from carbon._breakdown import PARTS, Breakdown, SystemLine, asc_e
+from carbon._checks import at_least, positive, unit_interval
+from carbon._columns import column_factor, parse_header
 from carbon._electricity import (
     ConstantIntensity,
     EnergyMix,
@@ -38,7 +43,17 @@ from carbon._formulas import (
     retraining_share,
 )
 from carbon._hardware import HardwareEntry, hardware, hardware_table
-from carbon._quantity_types import Carbon, CarbonRate, Energy, Intensity, Power, Time
+from carbon._hourly import HOURLY_COLUMNS, HourlyGrid, read_hourly
+from carbon._hourly_fallback import Fallback
+from carbon._quantity_types import (
+    Carbon,
+    CarbonRate,
+    CarriedError,
+    Energy,
+    Intensity,
+    Power,
+    Time,
+)
 from carbon._records import (
     EnergyUse,
     Facility,
@@ -50,22 +65,35 @@ from carbon._records import (
     RetrainingUse,
     System,
 )
+from carbon._request_tables import RequestTables, device_table, model_table, read_devices
+from carbon._requests import (
+    PART_COLUMNS,
+    RequestReport,
+    partial_sums,
+    request_carbon,
+    summarise,
+)
 from carbon._units import CANONICAL, Q_, Quantity, magnitude, quantity, ureg
 
 __all__ = [
     "CANONICAL",
+    "HOURLY_COLUMNS",
     "PARTS",
+    "PART_COLUMNS",
     "Q_",
     "Breakdown",
     "Carbon",
     "CarbonRate",
+    "CarriedError",
     "ConstantIntensity",
     "DataError",
     "Energy",
     "EnergyMix",
     "EnergyUse",
     "Facility",
+    "Fallback",
     "HardwareEntry",
+    "HourlyGrid",
     "HourlyIntensity",
     "Intensity",
     "InvalidValueError",
@@ -77,6 +105,8 @@ __all__ = [
     "Provenance",
     "Quantity",
     "Record",
+    "RequestReport",
+    "RequestTables",
     "RetrainingUse",
     "SourceMix",
     "System",
@@ -86,8 +116,11 @@ __all__ = [
     "UnknownKeyError",
     "asc_e",
     "asc_e_frame",
+    "at_least",
+    "column_factor",
     "country",
     "country_table",
+    "device_table",
     "embodied_share",
     "emission_factors",
     "hardware",
@@ -96,10 +129,19 @@ __all__ = [
     "jsc",
     "magnitude",
     "mix_intensity",
+    "model_table",
+    "parse_header",
+    "partial_sums",
     "platform_share",
+    "positive",
     "product_share",
     "product_share_by_requests",
     "quantity",
+    "read_devices",
+    "read_hourly",
+    "request_carbon",
     "retraining_share",
+    "summarise",
+    "unit_interval",
     "ureg",
 ]

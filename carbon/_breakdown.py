@@ -45,7 +45,7 @@ class SystemLine:
     intensity_gco2e_per_kwh: float
     operational_g: float
     overhead_g: float
-    embodied_g: float
+    embodied_g: float | None  # None: the system's embodied carbon is unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +69,14 @@ class Breakdown:
     retraining_g: float
     systems: tuple[SystemLine, ...] = ()
     uncertainty_g: float | None = None
+    #: What the total leaves out, one reason each (e.g. a system whose embodied carbon is
+    #: unknown); empty when the breakdown is complete.
+    unknown: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """True when nothing is left out; otherwise every total is a lower bound."""
+        return not self.unknown
 
     # views -----------------------------------------------------------------------------
     @property
@@ -124,11 +132,12 @@ class Breakdown:
              else self.uncertainty_g + other.uncertainty_g)
         op, ov, emb, plat, prod, rt = (getattr(self, f"{p}_g") + getattr(other, f"{p}_g")
                                        for p in PARTS)
-        return Breakdown(op, ov, emb, plat, prod, rt, self.systems + other.systems, u)
+        unknown = self.unknown + tuple(r for r in other.unknown if r not in self.unknown)
+        return Breakdown(op, ov, emb, plat, prod, rt, self.systems + other.systems, u, unknown)
 
 
 def asc_e(job: Job) -> Breakdown:
-    """Expanded amortised cost ASC^e of a job, as a :class:`Breakdown` (METRICS.md).
+    """Expanded amortised cost ASC^e of a job, as a :class:`Breakdown` (specs/metrics.md).
 
     ``ASC^e(j) = JSC^e(j) + sum_s ec_s(j) + sum_p EPC(p) * t / (LT_p * n_par(p)) + cf_rt / n``
 
@@ -149,6 +158,7 @@ def asc_e(job: Job) -> Breakdown:
     op = ov = emb = 0.0
     unc: float | None = 0.0
     lines = []
+    unknown: list[str] = []
     for use in job.energy:
         sys = use.system
         fac = sys.facility
@@ -157,10 +167,18 @@ def asc_e(job: Job) -> Breakdown:
         o = e * ci
         h = overhead_kernel(e, fac.pue, ci)
         held = t if use.duration is None else use.duration.magnitude
-        ec = embodied_kernel(sys.embodied.magnitude, held, sys.lifetime.magnitude, use.fraction)
+        ec: float | None
+        if sys.embodied is None:
+            ec = None
+            reason = f"embodied carbon of {sys.name}: {sys.embodied_unknown}"
+            if reason not in unknown:
+                unknown.append(reason)
+        else:
+            ec = embodied_kernel(sys.embodied.magnitude, held, sys.lifetime.magnitude,
+                                 use.fraction)
+            emb += ec
         op += o
         ov += h
-        emb += ec
         ue = None if use.uncertainty is None else use.uncertainty.magnitude
         if unc is not None:
             unc = None if ue is None else unc + ue * fac.pue * ci
@@ -178,4 +196,4 @@ def asc_e(job: Job) -> Breakdown:
     rt = 0.0
     if job.retraining is not None:
         rt = retraining_kernel(job.retraining.carbon.magnitude, job.retraining.requests)
-    return Breakdown(op, ov, emb, plat, prod, rt, tuple(lines), unc)
+    return Breakdown(op, ov, emb, plat, prod, rt, tuple(lines), unc, tuple(unknown))

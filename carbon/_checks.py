@@ -52,10 +52,16 @@ def positive(value: Any, field: str) -> Any:
     return v
 
 
-def unit_interval(value: Any, field: str) -> Any:
-    """A finite number (or array) in [0, 1]."""
+def unit_interval(value: Any, field: str, hint: str = "") -> Any:
+    """A finite number (or array) in [0, 1]: the one check of a share or a fraction.
+
+    >>> unit_interval(1.5, "share", " (0.5 carries half)")
+    Traceback (most recent call last):
+    ...
+    carbon._errors.InvalidValueError: share=1.5 is invalid: expected a share in [0, 1] (0.5 ...
+    """
     v = _number(value, field)
     a = np.asarray(v)
     if np.any(a < 0) or np.any(a > 1):
-        raise InvalidValueError(field, value, "a share in [0, 1]")
+        raise InvalidValueError(field, value, f"a share in [0, 1]{hint}")
     return v

@@ -5,7 +5,9 @@ used, over the job's time window. Every mix carries the source of its numbers.
 
 References
 ----------
-[1] IPCC AR5 WG3 Annex III (2014), lifecycle emission factors (medians).
+[1] S. Schlömer et al. (2014), "Annex III: Technology-specific cost and performance
+    parameters", in Climate Change 2014: Mitigation of Climate Change, IPCC AR5 WG III,
+    Cambridge University Press, ISBN 978-1-107-05821-7: lifecycle emission factors (medians).
 [2] Our World in Data energy dataset (Ember, Energy Institute), CC BY 4.0.
 """
 
@@ -13,30 +15,41 @@ from __future__ import annotations
 
 import csv
 import difflib
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from carbon._checks import unit_interval
 from carbon._errors import DataError, InvalidValueError, UnknownKeyError
+from carbon._hourly_join import DenseHours, HourJoin
 from carbon._units import magnitude, quantity
+from carbon._utc import HOUR_NS, utc_ns
 
 __all__ = [
+    "Basis",
     "ConstantIntensity",
     "EnergyMix",
     "HourlyIntensity",
+    "Kind",
     "SourceMix",
     "country",
     "country_table",
     "emission_factors",
     "mix_intensity",
 ]
+
+#: What an intensity stands for: the ``average`` of the grid's generation, or the
+#: ``marginal`` generator's (what one more kWh adds).
+Kind = Literal["average", "marginal"]
+#: What an intensity counts: ``lifecycle`` emissions (construction, fuel supply included) or
+#: ``direct`` (combustion only).
+Basis = Literal["lifecycle", "direct"]
 
 _SHARE_TOLERANCE = 1e-6
 
@@ -72,13 +85,13 @@ def mix_intensity(shares: Mapping[str, float], factors: Mapping[str, Any] | None
 
     Parameters
     ----------
-    shares : mapping of source name to share [1]; each in [0, 1], summing to 1.
+    shares : mapping of source name to share [dimensionless]; each in [0, 1], summing to 1.
     factors : optional mapping of source name to intensity [gCO2e/kWh quantity]; defaults to
         the shipped IPCC medians [1].
 
     Examples
     --------
-    METRICS.md worked example, 80 % coal and 20 % utility solar:
+    specs/metrics.md worked example, 80 % coal and 20 % utility solar:
 
     >>> mix_intensity({"coal": 0.8, "solar_utility": 0.2})
     <Quantity(665.6, 'gram_CO2e / kilowatt_hour')>
@@ -93,9 +106,7 @@ def _mix_magnitude(shares: Mapping[str, float], factors: Mapping[str, Any] | Non
     ci = 0.0
     table = emission_factors()
     for name, share in shares.items():
-        s = float(share)
-        if not (math.isfinite(s) and 0.0 <= s <= 1.0):
-            raise InvalidValueError(f"shares[{name!r}]", share, "a share in [0, 1]")
+        s = float(unit_interval(share, f"shares[{name!r}]"))
         if factors is not None and name in factors:
             f = magnitude(factors[name], "gCO2e/kWh", f"factors[{name!r}]")
         elif name in table:
@@ -141,8 +152,8 @@ class ConstantIntensity(_Flat):
     gco2e_per_kwh: float
     source: str
     year: int | None = None
-    kind: Literal["average", "marginal"] = "average"
-    basis: Literal["lifecycle", "direct"] = "lifecycle"
+    kind: Kind = "average"
+    basis: Basis = "lifecycle"
 
     @classmethod
     def of(cls, value: Any, *, source: str, year: int | None = None) -> ConstantIntensity:
@@ -229,26 +240,25 @@ class HourlyIntensity:
     series: pd.Series
     source: str
     region: str | None = None
-    kind: Literal["average", "marginal"] = "average"
-    basis: Literal["lifecycle", "direct"] = "lifecycle"
+    kind: Kind = "average"
+    basis: Basis = "lifecycle"
 
     def __post_init__(self) -> None:
         s = self.series
         if not isinstance(s.index, pd.DatetimeIndex):
             raise DataError("series.index", type(s.index).__name__,
                             "a DatetimeIndex of hour starts")
-        idx = s.index if s.index.tz is not None else s.index.tz_localize("UTC")
-        idx = idx.tz_convert("UTC")
-        if not (idx == idx.floor("h")).all():
+        ns = utc_ns(s.index, "series.index")
+        if (ns % HOUR_NS != 0).any():
             raise DataError("series.index", "timestamps off the hour", "hour starts (HH:00)")
-        if idx.has_duplicates:
+        if pd.Index(ns).has_duplicates:
             raise DataError("series.index", "duplicate hours", "one value per hour")
         values = np.asarray(s.to_numpy(), dtype=np.float64)
         if not np.all(np.isfinite(values)) or np.any(values < 0):
             raise InvalidValueError("series", "NaN, inf or negative values",
                                     "finite intensities >= 0")
-        ordered = pd.Series(values, index=idx.as_unit("ns")).sort_index()
-        object.__setattr__(self, "series", ordered)
+        idx = pd.DatetimeIndex(ns, tz="UTC").as_unit("ns")
+        object.__setattr__(self, "series", pd.Series(values, index=idx).sort_index())
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, HourlyIntensity):
@@ -259,55 +269,62 @@ class HourlyIntensity:
 
     __hash__ = None  # type: ignore[assignment]
 
+    @cached_property
+    def dense(self) -> DenseHours:
+        """The series as the hourly join reads it (one region; NaN for each missing hour)."""
+        ns = utc_ns(self.series.index, "series.index")
+        return DenseHours.from_codes(np.zeros(len(ns), np.int64), ns // HOUR_NS,
+                                     self.series.to_numpy(), [self.region or "series"],
+                                     "series.index")
+
     def mean_gco2e_per_kwh(self, start: datetime | None = None, end: datetime | None = None,
                            power: pd.Series | None = None) -> float:
-        """Energy-weighted mean intensity over [start, end)."""
+        """Energy-weighted mean intensity over [start, end) [gCO2e/kWh].
+
+        Without ``power`` the draw is uniform over the window: the time-weighted mean of the
+        hours it overlaps, the hourly grid's join of one window (``carbon._hourly_join``).
+        With a power trace [W] each hour weighs the energy used in it (trapezoid rule).
+        """
         if start is None or end is None:
             raise InvalidValueError(
                 "window", (start, end),
                 "a job with a start and end time (an hourly series needs the job's window)",
             )
-        t0 = _utc(start)
-        t1 = _utc(end)
-        if not t1 > t0:
+        t0 = utc_ns(pd.Series([start]), "start")
+        t1 = utc_ns(pd.Series([end]), "end")
+        if not t1[0] > t0[0]:
             raise InvalidValueError("window", (start, end), "end after start")
-        hours = pd.date_range(t0.floor("h"), (t1 - pd.Timedelta("1ns")).floor("h"), freq="h",
-                              unit="ns")
-        missing = hours.difference(pd.DatetimeIndex(self.series.index))
-        if len(missing):
+        dense = self.dense
+        join = HourJoin(dense, np.zeros(1, np.int64), t0, t1)
+        if join.missing[0]:
+            p0, p1 = int(join.p0[0]), int(join.p1[0])
+            first = int(dense.first_hour[0]) + dense.first_missing(0, p0, p1)
             where = f" in region {self.region!r}" if self.region else ""
             raise DataError(
-                "intensity", f"{len(missing)} missing hour(s){where}: first {missing[0]}",
+                "intensity", f"{int(join.missing[0])} missing hour(s){where}: first "
+                f"{pd.Timestamp(first * HOUR_NS, tz='UTC')}",
                 "an hourly series covering the job's whole window, or an explicit fallback",
             )
-        ci = self.series.reindex(hours).to_numpy()
         if power is None:
-            lo = np.maximum(hours.asi8, t0.as_unit("ns").value)
-            hi = np.minimum((hours + pd.Timedelta("1h")).asi8, t1.as_unit("ns").value)
-            weights = (hi - lo).astype(np.float64)
-        else:
-            weights = _energy_per_hour(power, hours)
+            return float(join.means(np.full(1, np.nan))[0])
+        p0, p1 = int(join.p0[0]), int(join.p1[0])
+        b = int(dense.base[0])
+        ci = dense.values[b + p0:b + p1 + 1]
+        hours = pd.DatetimeIndex((int(join.h0[0]) + np.arange(len(ci))) * HOUR_NS, tz="UTC")
+        weights = _energy_per_hour(power, hours)
         if weights.sum() <= 0:
             raise InvalidValueError("power", "a trace with no energy",
                                     "a power trace with energy > 0")
         return float(np.dot(weights, ci) / weights.sum())
 
 
-def _utc(t: datetime) -> pd.Timestamp:
-    ts = pd.Timestamp(t)
-    return ts.tz_localize("UTC") if ts.tz is None else ts.tz_convert("UTC")
-
-
 def _energy_per_hour(power: pd.Series, hours: pd.DatetimeIndex) -> np.ndarray:
     """Integrate a power trace (W, DatetimeIndex) per hour by the trapezoid rule."""
-    idx = power.index
-    if not isinstance(idx, pd.DatetimeIndex):
-        raise DataError("power.index", type(idx).__name__, "a DatetimeIndex")
-    idx = idx.tz_localize("UTC") if idx.tz is None else idx.tz_convert("UTC")
+    if not isinstance(power.index, pd.DatetimeIndex):
+        raise DataError("power.index", type(power.index).__name__, "a DatetimeIndex")
     # pandas may hold datetimes in s, ms, us or ns: compare everything in ns
-    idx = idx.as_unit("ns")
+    t = (utc_ns(power.index, "power.index") / 1e9).astype(np.float64)
     hours = hours.as_unit("ns")
-    t = (idx.asi8 / 1e9).astype(np.float64)
     p = np.asarray(power.to_numpy(), dtype=np.float64)
     # insert the hour boundaries into the trace so each trapezoid lies inside one hour
     bounds = (hours.asi8[1:] / 1e9).astype(np.float64)

@@ -21,14 +21,13 @@ retraining: ``retraining [C]``, ``retraining_requests``
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from carbon._columns import column_factor, parse_header
 from carbon._errors import DataError, InvalidValueError, UnitMismatchError
 from carbon._kernels import (
     embodied_kernel,
@@ -39,11 +38,8 @@ from carbon._kernels import (
     product_kernel,
     retraining_kernel,
 )
-from carbon._units import Q_
 
 __all__ = ["BLOCK_ROWS", "asc_e_frame"]
-
-_HEAD = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[(.+)\])?\s*$")
 
 _KIND_UNIT = {
     "energy": "kWh", "intensity": "gCO2e/kWh", "duration": "s", "embodied": "gCO2e",
@@ -59,10 +55,9 @@ _DIMENSIONLESS = {
 def _columns(df: pd.DataFrame) -> dict[str, tuple[str, str | None]]:
     out: dict[str, tuple[str, str | None]] = {}
     for col in df.columns:
-        m = _HEAD.match(str(col))
-        if not m:
+        name, unit = parse_header(col)
+        if name is None:
             continue
-        name, unit = m.group(1), m.group(2)
         if name in _KIND_UNIT or name in _DIMENSIONLESS:
             if name in out:
                 raise DataError("columns", [out[name][0], col], f"one column for {name!r}")
@@ -72,12 +67,6 @@ def _columns(df: pd.DataFrame) -> dict[str, tuple[str, str | None]]:
 
 _DENOMINATORS = {"lifetime", "product_lifetime", "concurrent_jobs", "parallel_jobs",
                  "product_requests", "retraining_requests"}
-
-
-@lru_cache(maxsize=256)
-def _factor(unit: str, canonical: str) -> float:
-    """Conversion factor from a column's unit to the canonical unit (pint, once per unit)."""
-    return float(Q_(1.0, unit).m_as(canonical))
 
 
 def _raw(df: pd.DataFrame, cols: dict[str, tuple[str, str | None]], name: str) -> np.ndarray:
@@ -138,13 +127,7 @@ def _spec(df: pd.DataFrame, cols: dict[str, tuple[str, str | None]], name: str, 
     a = df[col].to_numpy(dtype=np.float64, copy=False)
     factor = 1.0
     if name in _KIND_UNIT:
-        if unit is None:
-            raise UnitMismatchError.for_units(f"column {col!r}", col, _KIND_UNIT[name]
-                                              + f" (name it '{name} [{_KIND_UNIT[name]}]')")
-        try:
-            factor = _factor(unit, _KIND_UNIT[name])
-        except Exception as e:  # pint raises several types for bad unit strings
-            raise UnitMismatchError.for_units(f"column {col!r}", unit, _KIND_UNIT[name]) from e
+        factor = column_factor(col, _KIND_UNIT[name])
     elif unit is not None:
         raise UnitMismatchError(f"column {col!r}", unit, f"no unit: {name} is dimensionless")
     return _Col(name, col, a, factor, lower, strict, upper)

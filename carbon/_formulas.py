@@ -6,8 +6,16 @@ A bare number where a physical amount is expected is an error naming the expecte
 
 References
 ----------
-[1] modelcarbon specs/metrics.md, restating the job-, system- and product-level carbon
-    metrics of ../shared/design/METRICS.md (JSC, ASC, JSC^e, EPC, ASC^e).
+[1] modelcarbon, ``specs/metrics.md``: the project's statement of the job-, system- and
+    product-level metrics (JSC, ASC, JSC^e, EPC, ASC^e) and their worked examples.
+[2] A. Lacoste, A. Luccioni, V. Schmidt, T. Dandres (2019), "Quantifying the Carbon
+    Emissions of Machine Learning", arXiv:1910.09700 (energy x PUE x grid intensity).
+[3] ISO/IEC 30134-2:2016, "Information technology -- Data centres -- Key performance
+    indicators -- Part 2: Power usage effectiveness (PUE)".
+[4] Green Software Foundation (2024), "Software Carbon Intensity (SCI) Specification",
+    ISO/IEC 21031:2024 (embodied emissions M = TE x TiR / EL x RR / ToR).
+[5] ISO 14044:2006, "Environmental management -- Life cycle assessment -- Requirements and
+    guidelines", section 4.3.4 (allocation of a shared burden among co-products).
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from carbon._checks import at_least, positive, unit_interval
-from carbon._electricity import ConstantIntensity, HourlyIntensity, SourceMix
+from carbon._electricity import EnergyMix
 from carbon._errors import InvalidValueError
 from carbon._kernels import (
     embodied_kernel,
@@ -49,7 +57,7 @@ def intensity_of(
     power: pd.Series | None = None,
 ) -> float:
     """Magnitude [gCO2e/kWh] of a quantity or an energy mix over an optional window."""
-    if isinstance(intensity, (ConstantIntensity, SourceMix, HourlyIntensity)):
+    if isinstance(intensity, EnergyMix):
         return intensity.mean_gco2e_per_kwh(start, end, power)
     return magnitude(intensity, "gCO2e/kWh", "intensity")  # type: ignore[no-any-return]
 
@@ -63,14 +71,14 @@ def jsc(
     end: datetime | None = None,
     power: pd.Series | None = None,
 ) -> Any:
-    """Operational carbon of a job on one system: ``JSC = E * PUE * CI`` [1].
+    """Operational carbon of a job on one system: ``JSC = E * PUE * CI`` [1], [2], [3].
 
     Parameters
     ----------
     energy : energy the job used on the host [energy, e.g. kJ, kWh].
     intensity : carbon intensity of the electricity [gCO2e/kWh], or an energy mix
         (``ConstantIntensity``, ``SourceMix``, ``HourlyIntensity``).
-    pue : facility power usage effectiveness [1], >= 1. The default 1 books no overhead.
+    pue : facility power usage effectiveness [dimensionless], >= 1. The default 1 books no overhead.
     start, end : the job's window (needed for an ``HourlyIntensity``).
     power : optional power trace [W] indexed by time, to weight hourly intensities.
 
@@ -80,7 +88,7 @@ def jsc(
 
     Examples
     --------
-    METRICS.md worked example: 1 kJ at PUE 1.08, 80 % coal and 20 % solar (665.6 gCO2e/kWh):
+    Worked example [1]: 1 kJ at PUE 1.08, 80 % coal and 20 % solar (665.6 gCO2e/kWh):
 
     >>> from carbon import Q_, SourceMix
     >>> jsc(Q_(1, "kJ"), intensity=SourceMix({"coal": 0.8, "solar_utility": 0.2}), pue=1.08)
@@ -93,18 +101,18 @@ def jsc(
 
 
 def embodied_share(embodied: Any, *, duration: Any, lifetime: Any, fraction: Any = 1.0) -> Any:
-    """Embodied hardware carbon a job is taxed: ``ec = EC * t / LT * u`` [1].
+    """Embodied hardware carbon a job is taxed: ``ec = EC * t / LT * u`` [1], [4].
 
     Parameters
     ----------
     embodied : embodied (manufacturing) carbon of the system, EC [gCO2e, kgCO2e, ...].
     duration : how long the job held the system, t [time].
     lifetime : expected lifetime of the system, LT [time], > 0 (a year is 365 days).
-    fraction : share of the system the job held, u [1], in [0, 1] (1 when alone).
+    fraction : share of the system the job held, u [dimensionless], in [0, 1] (1 when alone).
 
     Examples
     --------
-    METRICS.md: 5 minutes alone on a system of 10,000 gCO2e over 3 years:
+    Worked example [1]: 5 minutes alone on a system of 10,000 gCO2e over 3 years:
 
     >>> from carbon import Q_
     >>> embodied_share(Q_(10_000, "gCO2e"), duration=Q_(5, "min"), lifetime=Q_(3, "year"))
@@ -120,19 +128,20 @@ def embodied_share(embodied: Any, *, duration: Any, lifetime: Any, fraction: Any
 def platform_share(
     rate: Any, *, duration: Any, concurrent_jobs: Any = 1, share: Any | None = None
 ) -> Any:
-    """The platform tax of a job: ``R_p * t / n_concurrent`` (or ``R_p * t * share``) [1].
+    """The platform tax of a job: ``R_p * t / n_concurrent`` (or ``R_p * t * share``) [1], [5].
 
     Parameters
     ----------
     rate : carbon rate of the always-on platform, R_p [gCO2e per time].
     duration : how long the job ran, t [time].
-    concurrent_jobs : number of equal-sized concurrent jobs sharing the platform [1], >= 1.
-    share : instead of an equal split, the job's share of the platform [1] in [0, 1]
-        (e.g. its GPU-seconds over all GPU-seconds in the interval).
+    concurrent_jobs : number of equal-sized concurrent jobs sharing the platform
+        [dimensionless], >= 1.
+    share : instead of an equal split, the job's share of the platform [dimensionless], in
+        [0, 1] (e.g. its GPU-seconds over all GPU-seconds in the interval).
 
     Examples
     --------
-    METRICS.md: 50 gCO2e/min, 5 minutes, beside 9 other jobs:
+    Worked example [1]: 50 gCO2e/min, 5 minutes, beside 9 other jobs:
 
     >>> from carbon import Q_
     >>> platform_share(Q_(50, "gCO2e/min"), duration=Q_(5, "min"), concurrent_jobs=10)
@@ -153,18 +162,19 @@ def platform_share(
 
 
 def product_share(epc: Any, *, duration: Any, lifetime: Any, parallel_jobs: Any = 1) -> Any:
-    """A job's share of a product's EPC by time: ``EPC * t / (LT_p * n_par)`` [1].
+    """A job's share of a product's EPC by time: ``EPC * t / (LT_p * n_par)`` [1], [5].
 
     Parameters
     ----------
     epc : embodied product cost of the product used [gCO2e].
     duration : how long the job used the product, t [time].
     lifetime : the product's lifetime, LT_p [time], > 0.
-    parallel_jobs : jobs of about equal size running on the product at any time [1], >= 1.
+    parallel_jobs : jobs of about equal size running on the product at any time
+        [dimensionless], >= 1.
 
     Examples
     --------
-    METRICS.md: a container runs 5 days on a platform beside 9 equal jobs, lifetime 6 years:
+    Worked example [1]: a container runs 5 days on a platform beside 9 equal jobs, lifetime 6 years:
 
     >>> from carbon import Q_
     >>> product_share(Q_(1, "tCO2e"), duration=Q_(5, "day"), lifetime=Q_(6, "year"),
@@ -179,7 +189,7 @@ def product_share(epc: Any, *, duration: Any, lifetime: Any, parallel_jobs: Any 
 
 
 def product_share_by_requests(epc: Any, *, requests: Any) -> Any:
-    """A request's share of a model's EPC by expected request count: ``EPC / N_lifetime`` [1].
+    """A request's share of a model's EPC by expected request count: ``EPC / N_lifetime`` [1], [5].
 
     >>> from carbon import Q_
     >>> product_share_by_requests(Q_(1, "tCO2e"), requests=1e9)
@@ -191,12 +201,12 @@ def product_share_by_requests(epc: Any, *, requests: Any) -> Any:
 
 
 def retraining_share(retraining: Any, *, requests: Any) -> Any:
-    """Each request's share of re-training in an interval: ``cf_rt / n`` [1].
+    """Each request's share of re-training in an interval: ``cf_rt / n`` [1], [5].
 
     Parameters
     ----------
     retraining : carbon of the re-training jobs in the interval, cf_rt [gCO2e].
-    requests : requests served in the same interval, n [1], > 0.
+    requests : requests served in the same interval, n [dimensionless], > 0.
 
     >>> from carbon import Q_
     >>> retraining_share(Q_(2, "kgCO2e"), requests=1_000_000)

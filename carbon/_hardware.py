@@ -33,11 +33,11 @@ class HardwareEntry:
 
     @property
     def embodied(self) -> Any:
-        return quantity(self.embodied_kgco2e * 1e3, "gCO2e")
+        return quantity(self.embodied_kgco2e, "kgCO2e").to("gCO2e")
 
     @property
     def lifetime(self) -> Any:
-        return quantity(self.lifetime_years * 365 * 86400.0, "s")
+        return quantity(self.lifetime_years, "year").to("s")  # the registry's year
 
 
 def _opt(v: str) -> float | None:

@@ -9,6 +9,7 @@ naming the record and field, e.g. ``Job.energy[0].energy``.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Self
@@ -24,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from carbon._electricity import ConstantIntensity, HourlyIntensity, SourceMix
+from carbon._electricity import ConstantIntensity, EnergyMix, HourlyIntensity
 from carbon._errors import InvalidValueError, ModelCarbonError, UnitMismatchError
 from carbon._quantity_types import Carbon, CarbonRate, CarriedError, Energy, Time
 from carbon._units import magnitude, quantity
@@ -43,7 +44,7 @@ __all__ = [
 
 
 class Provenance(StrEnum):
-    """How a figure was obtained (MEASUREMENT.md, recipe step 3)."""
+    """How a figure was obtained (specs/measure.md)."""
 
     MEASURED = "measured"  # a hardware energy counter
     SAMPLED = "sampled"  # integrated power readings
@@ -61,6 +62,16 @@ class Record(BaseModel):
             super().__init__(**data)
         except ValidationError as e:
             raise _translate(type(self).__name__, e) from e
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None,
+                   deep: bool = False) -> Self:
+        """A copy; with ``update``, a new record validated like any other (pydantic's own
+        ``model_copy`` skips validation, so ``update={"energy": Q_(90, "J")}`` would keep
+        joules where kWh are stored: a 3.6-million-fold error)."""
+        if not update:
+            return super().model_copy(deep=deep)
+        fields = {k: getattr(self, k) for k in type(self).model_fields if k in self.__dict__}
+        return type(self)(**{**fields, **update})
 
     def __eq__(self, other: object) -> bool:
         """Field-wise equality; pandas objects (power traces, hourly series) compare by value."""
@@ -95,9 +106,6 @@ def _translate(record: str, e: ValidationError) -> ModelCarbonError:
     return cls(field, err.get("input"), expected)
 
 
-MixLike = ConstantIntensity | SourceMix | HourlyIntensity
-
-
 class Facility(Record):
     """Where systems run: a PUE and the electricity that feeds them.
 
@@ -108,13 +116,13 @@ class Facility(Record):
 
     name: str
     pue: float = Field(ge=1.0, allow_inf_nan=False, description="power usage effectiveness >= 1")
-    mix: MixLike
+    mix: EnergyMix
     _ci: float | None = PrivateAttr(default=None)
 
     @field_validator("mix", mode="before")
     @classmethod
     def _mix(cls, value: Any) -> Any:
-        if isinstance(value, (ConstantIntensity, SourceMix, HourlyIntensity)):
+        if isinstance(value, EnergyMix):
             return value
         try:
             ci = magnitude(value, "gCO2e/kWh", "mix")
@@ -136,18 +144,28 @@ class Facility(Record):
 class System(Record):
     """A machine (or a card) with its embodied carbon and lifetime, in a facility.
 
+    Embodied carbon may be unknown: leave ``embodied`` out and say why in
+    ``embodied_unknown``. The system then adds nothing to a job's embodied part and every
+    total it enters is a lower bound (:attr:`Breakdown.unknown` lists the reason); it is never
+    booked as zero without a word.
+
     >>> from carbon import Q_
+    >>> fac = Facility(name="dc", pue=1.1, mix="300 gCO2e/kWh")
     >>> s = System(name="8-GPU server", embodied="6800 kgCO2e", lifetime="4 year",
-    ...            facility=Facility(name="dc", pue=1.1, mix="300 gCO2e/kWh"),
-    ...            source="Boavizta API 2.5.0 server model")
+    ...            facility=fac, source="Boavizta API 2.5.0 server model")
     >>> s.embodied
     <Quantity(6800000.0, 'gram_CO2e')>
+    >>> System(name="V100", lifetime="3 year", facility=fac,
+    ...        embodied_unknown="no sourced figure for this card").embodied is None
+    True
     """
 
     name: str
-    embodied: Carbon
+    embodied: Carbon | None = None
     lifetime: Time
     facility: Facility
+    embodied_unknown: str | None = Field(
+        default=None, description="why the embodied carbon is unknown (with embodied=None)")
     source: str | None = None
     id: str | None = None
 
@@ -157,6 +175,17 @@ class System(Record):
         if v.magnitude <= 0:
             raise InvalidValueError("lifetime", v, "a lifetime > 0 (a system lasts some time)")
         return v
+
+    @model_validator(mode="after")
+    def _embodied_or_reason(self) -> Self:
+        if self.embodied is None and not (self.embodied_unknown or "").strip():
+            raise InvalidValueError(
+                "embodied", None, "an embodied carbon (e.g. '150 kgCO2e'), or the reason it is "
+                "unknown in embodied_unknown (unknown is never zero)")
+        if self.embodied is not None and self.embodied_unknown is not None:
+            raise InvalidValueError("embodied_unknown", self.embodied_unknown,
+                                    "no reason when embodied is given (one or the other)")
+        return self
 
 
 class EnergyUse(Record):

@@ -2,7 +2,7 @@
 
 Carbon is its own dimension (``[carbon]``): ``gCO2e``, ``kgCO2e``, ``tCO2e``. Adding a gram of
 CO2e to a gram of anything else raises a dimensionality error. A ``year`` is 365 days in this
-registry (every amortisation in METRICS.md uses 365-day years); pass ``julian_year``
+registry (every amortisation in specs/metrics.md uses 365-day years); pass ``julian_year``
 (365.25 days) or any other duration to amortise differently.
 
 >>> (Q_(1, "kgCO2e") + Q_(1, "gCO2e")).to("gCO2e")
@@ -34,7 +34,7 @@ __all__ = [
 ureg: pint.UnitRegistry = pint.UnitRegistry(  # type: ignore[type-arg]
     on_redefinition="ignore", cache_folder=None
 )
-# METRICS.md: "A year is 365 days in every amortisation here". pint's default year is the
+# specs/metrics.md: "A year is 365 days in every amortisation here". pint's default year is the
 # Julian year (365.25 d); it stays available as ``julian_year``.
 ureg.define("julian_year = 365.25 * day")
 ureg.define("year = 365 * day = a = yr")

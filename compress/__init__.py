@@ -38,6 +38,7 @@ from compress._measured import (
     measured_call,
 )
 from compress._minilm import (
+    MINILM_TEACHER,
     MiniLMData,
     load_minilm,
     minilm_available,
@@ -60,6 +61,7 @@ from compress._torch import require_torch
 from compress._train import TrainingRun, train_classifier
 
 __all__ = [
+    "MINILM_TEACHER",
     "Compressed",
     "CompressionResult",
     "DigitsSplit",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from carbon import InvalidValueError
+from carbon import InvalidValueError, unit_interval
 
 __all__ = ["count", "fraction", "half_open_fraction", "positive_number"]
 
@@ -35,16 +35,13 @@ def half_open_fraction(value: Any, field: str, what: str) -> float:
 
 
 def fraction(value: Any, field: str, what: str) -> float:
-    """A number in [0, 1].
+    """A number in [0, 1] (not a bool): :func:`carbon.unit_interval` with the argument's role.
 
     >>> fraction(0.25, "alpha", "weight of the soft-target loss")
     0.25
     """
-    expected = f"a fraction in [0, 1] ({what})"
-    v = _finite(value, field, expected)
-    if not 0.0 <= v <= 1.0:
-        raise InvalidValueError(field, value, expected)
-    return v
+    v = _finite(value, field, f"a fraction in [0, 1] ({what})")
+    return float(unit_interval(v, field, f" ({what})"))
 
 
 def positive_number(value: Any, field: str, what: str) -> float:

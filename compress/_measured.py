@@ -1,4 +1,4 @@
-"""Each technique as a measured job that extends the lineage (issue 5, steps 2 and 3).
+"""Each technique as a measured job that extends the lineage .
 
 A top-level function per technique (:func:`prune`, :func:`quantise`, :func:`distil_job`,
 :func:`drop_batches`) does four things:

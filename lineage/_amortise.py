@@ -1,6 +1,6 @@
 """EPC carried into each inference request, and the break-even between two strategies.
 
-Per request (METRICS.md, ASC^e of an inference request on model m)::
+Per request (specs/metrics.md, ASC^e of an inference request on model m)::
 
     ASC^e(j) = JSC^e(j) + ec(j) + EPC(m) * t / (LT_m * n_par)      (shared by time)
                                 + EPC(platform) * t / (LT_p * n_par_p)
@@ -12,8 +12,18 @@ given beside it, because SCI and most published per-inference figures stop there
 extended boundary, labelled so.
 
 Strategies: a strategy's per-request cost over a lifetime of N requests is
-``c(N) = r + E / N`` (``r``: per-request carbon, ``E``: up-front EPC). Two strategies cost the
-same at ``N* = (E_a - E_b) / (r_b - r_a)`` when that is positive.
+``c(N) = r + E / N`` (``r``: per-request carbon, ``E``: up-front EPC; :func:`cost_curve`). Two
+strategies cost the same at ``N* = (E_a - E_b) / (r_b - r_a)`` when that is positive
+(:func:`break_even`). These two functions are the one home of that arithmetic: the strategy
+comparison here and the datasheet's cost curve (``assess.datasheet``) both call them.
+
+References
+----------
+[1] modelcarbon, ``specs/lineage.md``: "Per request (extended boundary)" and "Strategies
+    and break-even"; ``specs/metrics.md``: the ASC^e of an inference request.
+[2] Green Software Foundation (2024), "Software Carbon Intensity (SCI) Specification",
+    ISO/IEC 21031:2024: the inference-only boundary (operational + embodied per functional
+    unit) that the extended figure is reported beside.
 """
 
 from __future__ import annotations
@@ -39,8 +49,8 @@ from carbon import (
 from lineage._graph import ProvenanceGraph
 from lineage._kinds import Phase
 
-__all__ = ["BOUNDARY", "PerRequest", "Strategy", "StrategyComparison", "compare_strategies",
-           "per_request"]
+__all__ = ["BOUNDARY", "PerRequest", "Strategy", "StrategyComparison", "break_even",
+           "compare_strategies", "cost_curve", "per_request"]
 
 #: The label every extended per-request figure carries.
 BOUNDARY = (
@@ -104,6 +114,28 @@ def _inference(inference: Any) -> tuple[float, float, float | None]:
     return magnitude(inference, "gCO2e", "inference"), 0.0, None
 
 
+def _retraining_g(graph: ProvenanceGraph, model: str, retraining: RetrainingUse | None,
+                  retraining_requests: Any) -> tuple[float, str | None]:
+    """(re-training share of one request [gCO2e], a note when none is recorded).
+
+    ``retraining`` when given; else the model's ``retraining`` jobs in the graph over
+    ``retraining_requests``, which must then be given (unknown is never zero).
+    """
+    if retraining is not None:
+        return retraining_share(retraining.carbon,
+                                requests=retraining.requests).m_as("gCO2e"), None
+    rt_jobs = [j for j in graph.jobs(model) if j.phase == Phase.RETRAINING.value]
+    if not rt_jobs:
+        return 0.0, "no re-training recorded"
+    if retraining_requests is None:
+        raise InvalidValueError(
+            "retraining_requests", None,
+            f"the requests served in the interval of {model}'s re-training jobs "
+            "(retraining_requests=..., or retraining=RetrainingUse(...))")
+    return retraining_share(quantity(sum(j.carbon_g for j in rt_jobs), "gCO2e"),
+                            requests=retraining_requests).m_as("gCO2e"), None
+
+
 def per_request(graph: ProvenanceGraph, model: str, inference: Any, *,
                 requests: Any = None, duration: Any = None, lifetime: Any = None,
                 parallel: Any = 1.0, platform: str | None = None,
@@ -118,7 +150,7 @@ def per_request(graph: ProvenanceGraph, model: str, inference: Any, *,
     requests : expected lifetime requests N: share the model's EPC as ``EPC / N``.
     duration : time one request holds the model, t [time] (default: the job's duration);
         with ``lifetime`` (default: the model's), shares EPC by time:
-        ``EPC * t / (LT * parallel)``; ``parallel``: requests served at once [1].
+        ``EPC * t / (LT * parallel)``; ``parallel``: requests served at once [dimensionless].
     platform : id of the serving platform product: its EPC shared by time over its lifetime
         (``platform_parallel`` requests at once).
     retraining : re-training carbon of an interval and the requests of that interval; when
@@ -160,20 +192,9 @@ def per_request(graph: ProvenanceGraph, model: str, inference: Any, *,
         plat_g = product_share(p_epc.total, duration=quantity(t, "s"),
                                lifetime=graph.product(platform)["lifetime"],
                                parallel_jobs=platform_parallel).m_as("gCO2e")
-    if retraining is not None:
-        rt_g = retraining_share(retraining.carbon, requests=retraining.requests).m_as("gCO2e")
-    else:
-        rt_jobs = [j for j in graph.jobs(model) if j.phase == Phase.RETRAINING.value]
-        if rt_jobs and retraining_requests is None:
-            raise InvalidValueError(
-                "retraining_requests", None,
-                f"the requests served in the interval of {model}'s re-training jobs")
-        if rt_jobs:
-            rt_g = retraining_share(quantity(sum(j.carbon_g for j in rt_jobs), "gCO2e"),
-                                    requests=retraining_requests).m_as("gCO2e")
-        else:
-            rt_g = 0.0
-            notes.append("no re-training recorded")
+    rt_g, note = _retraining_g(graph, model, retraining, retraining_requests)
+    if note is not None:
+        notes.append(note)
     return PerRequest(model, basis, inf_g, tax_g, model_g, plat_g, rt_g, epc.label,
                       tuple(notes))
 
@@ -195,19 +216,26 @@ class Strategy:
 
     @classmethod
     def from_graph(cls, graph: ProvenanceGraph, model: str, inference: Any, *,
-                   name: str | None = None, retraining: RetrainingUse | None = None
-                   ) -> Strategy:
+                   name: str | None = None, retraining: RetrainingUse | None = None,
+                   retraining_requests: Any = None) -> Strategy:
         """Model ``model``'s EPC up front; per request its inference (+ platform tax and
-        re-training share)."""
+        re-training share).
+
+        The re-training share is found as :func:`per_request` finds it: ``retraining`` when
+        given, else the model's ``retraining`` jobs in the graph over ``retraining_requests``
+        (an error when the graph has such jobs and no request count is given: unknown is
+        never zero); 0 only when no re-training is recorded.
+        """
         epc = graph.epc(model)
         inf_g, tax_g, _ = _inference(inference)
-        rt = 0.0 if retraining is None else retraining_share(
-            retraining.carbon, requests=retraining.requests).m_as("gCO2e")
+        rt, _ = _retraining_g(graph, model, retraining, retraining_requests)
         return cls(name or model, epc.total_g, inf_g + tax_g + rt, epc.label)
 
     def cost_per_request_g(self, volume: Any) -> Any:
-        """``r + E / N`` [gCO2e per request] for lifetime volume(s) N."""
-        return self.per_request_g + self.epc_g / np.asarray(volume, dtype=np.float64)
+        """``r + E / N`` [gCO2e per request, magnitudes] for lifetime volume(s) N > 0
+        (:func:`cost_curve`)."""
+        return cost_curve(quantity(self.epc_g, "gCO2e"), quantity(self.per_request_g, "gCO2e"),
+                          volume).m_as("gCO2e")
 
 
 @dataclass(frozen=True)
@@ -230,6 +258,91 @@ class StrategyComparison:
         return self.a.name if ca <= cb else self.b.name
 
 
+def cost_curve(epc: Any, per_request: Any, requests: Any) -> Any:
+    """Per-request ASC^e of a strategy over N lifetime requests, its EPC shared by count::
+
+        c(N) = r + E / N
+
+    The model's EPC share by expected request count (``EPC(m) / N_lifetime``,
+    :func:`carbon.product_share_by_requests`) added to what one request costs besides it.
+
+    Parameters
+    ----------
+    epc : E, the up-front EPC of the strategy (its model and data) [gCO2e].
+    per_request : r, the carbon of one request but its EPC share (inference, platform tax,
+        re-training share) [gCO2e].
+    requests : N, lifetime request volume(s) > 0 [dimensionless], a number or an array.
+
+    Returns
+    -------
+    c(N) [gCO2e] per request, an array quantity when ``requests`` is an array.
+
+    References
+    ----------
+    [1] modelcarbon, ``specs/lineage.md``, "Strategies and break-even".
+
+    >>> cost_curve(quantity(1, "tCO2e"), quantity(5, "gCO2e"), [1e5, 1e6])
+    <Quantity([15.  6.], 'gram_CO2e')>
+    """
+    r = magnitude(per_request, "gCO2e", "per_request")
+    n = np.asarray(requests, dtype=np.float64)
+    share = product_share_by_requests(epc, requests=float(n) if n.ndim == 0 else n)
+    return quantity(r + share.m_as("gCO2e"), "gCO2e")
+
+
+def _break_even_g(epc_a_g: float, rate_a_g: float, epc_b_g: float,
+                  rate_b_g: float) -> float | None:
+    """:func:`break_even` on magnitudes [gCO2e] (the fast path)."""
+    d_rate = rate_b_g - rate_a_g
+    if d_rate == 0:
+        return None
+    n = (epc_a_g - epc_b_g) / d_rate
+    return n if n > 0 and math.isfinite(n) else None
+
+
+def break_even(epc_a: Any, per_request_a: Any, epc_b: Any, per_request_b: Any) -> float | None:
+    """Lifetime request volume at which two strategies cost the same per request.
+
+    With ``c(N) = r + E / N`` (:func:`cost_curve`), strategies ``a`` and ``b`` meet where
+    ``r_a + E_a / N = r_b + E_b / N``, that is where their lifetime totals
+    ``E + N * r`` are equal::
+
+        N* = (E_a - E_b) / (r_b - r_a)
+
+    Below ``N*`` the strategy with less EPC costs less per request; above it, the one with
+    less carbon per request.
+
+    Parameters
+    ----------
+    epc_a, epc_b : E, the up-front EPC of each strategy [gCO2e].
+    per_request_a, per_request_b : r, the carbon of one request of each, all but its EPC
+        share [gCO2e].
+
+    Returns
+    -------
+    N* [dimensionless: a count of lifetime requests], or None when the two never cross at a
+    finite N > 0: one strategy costs no more at every volume (equal EPC, equal carbon per
+    request, or less of both). None is "no break-even", never zero.
+
+    References
+    ----------
+    [1] modelcarbon, ``specs/lineage.md``, "Strategies and break-even": the share
+        EPC(m) / N_lifetime; reuse a foundation model or train a small one from scratch,
+        compared at an expected request volume.
+
+    >>> break_even(quantity(10, "tCO2e"), quantity(2, "gCO2e"),
+    ...            quantity(1, "tCO2e"), quantity(5, "gCO2e"))
+    3000000.0
+    >>> print(break_even(quantity(1, "tCO2e"), quantity(2, "gCO2e"),
+    ...                  quantity(10, "tCO2e"), quantity(5, "gCO2e")))
+    None
+    """
+    return _break_even_g(magnitude(epc_a, "gCO2e", "epc_a"),
+                         magnitude(per_request_a, "gCO2e", "per_request_a"),
+                         magnitude(epc_b, "gCO2e", "epc_b"),
+                         magnitude(per_request_b, "gCO2e", "per_request_b"))
+
+
 def compare_strategies(a: Strategy, b: Strategy, volumes: Any = None) -> StrategyComparison:
     """Per-request ASC^e ``c(N) = r + E / N`` of two strategies, and the break-even volume.
 
@@ -245,18 +358,18 @@ def compare_strategies(a: Strategy, b: Strategy, volumes: Any = None) -> Strateg
     >>> c.cheaper_at(1e5), c.cheaper_at(1e8)
     ('small from scratch', 'fine-tune foundation')
     """
-    d_epc = a.epc_g - b.epc_g
-    d_rate = b.per_request_g - a.per_request_g
-    if d_rate == 0 or (d_epc == 0) or (d_epc > 0) != (d_rate > 0):
-        n_star = None
-        better = a.name if (d_epc <= 0 and d_rate >= 0) else b.name
+    n_star = break_even(quantity(a.epc_g, "gCO2e"), quantity(a.per_request_g, "gCO2e"),
+                        quantity(b.epc_g, "gCO2e"), quantity(b.per_request_g, "gCO2e"))
+    if n_star is None:
+        # the costs never cross at N > 0: the one cheaper at any volume is cheaper at all
+        better = a.name if a.cost_per_request_g(1.0) <= b.cost_per_request_g(1.0) else b.name
         reason = f"{better} is never more costly per request: no break-even"
     else:
-        n_star = d_epc / d_rate
-        reason = (f"below {n_star:.6g} lifetime requests {a.name if d_epc < 0 else b.name} is "
-                  f"cheaper per request; above, {b.name if d_epc < 0 else a.name}")
+        low, high = (a.name, b.name) if a.epc_g < b.epc_g else (b.name, a.name)
+        reason = (f"below {n_star:.6g} lifetime requests {low} is cheaper per request; "
+                  f"above, {high}")
     if volumes is None:
-        centre = n_star if n_star is not None and math.isfinite(n_star) else 1e6
+        centre = n_star if n_star is not None else 1e6
         volumes = np.logspace(math.log10(centre) - 3, math.log10(centre) + 3, 25)
     v = np.asarray(volumes, dtype=np.float64)
     if not np.all(v > 0):

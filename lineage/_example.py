@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from carbon import Q_, EnergyUse, Facility, InvalidValueError, Job, System, quantity
+from carbon import Q_, EnergyUse, Facility, InvalidValueError, Job, System
 from lineage._graph import ProvenanceGraph
 
 __all__ = ["bert_family", "bert_family_data", "example_energies"]
@@ -60,7 +60,8 @@ def bert_family(facility: Facility, *, gpu_embodied: Any = None,
     """The BERT family lineage with its published jobs run in ``facility``.
 
     ``gpu_embodied``: embodied carbon of one V100 card [gCO2e]; no sourced figure is shipped,
-    so without it the systems carry 0 and say so in their ``source``.
+    so without it the systems' embodied carbon is unknown (``embodied_unknown``) and every
+    EPC that includes them is a lower bound.
 
     >>> g = bert_family(Facility(name="example", pue=1.1, mix="400 gCO2e/kWh"))
     >>> round(g.epc("roberta").total.m_as("tCO2e"), 3)
@@ -78,13 +79,14 @@ def bert_family(facility: Facility, *, gpu_embodied: Any = None,
     for j in data["jobs"]:
         n = j.get("devices", 1)
         if gpu_embodied is None:
-            embodied, note = quantity(0.0, "gCO2e"), "embodied carbon NOT included (no " \
-                "sourced figure for this hardware is shipped; pass gpu_embodied)"
+            system = System(name=f"{n} x {j['device']}", lifetime=gpu_lifetime,
+                            facility=facility, embodied_unknown="no sourced figure for this "
+                            "hardware is shipped (pass gpu_embodied)")
         else:
-            embodied, note = n * Q_(gpu_embodied) if isinstance(gpu_embodied, str) else \
-                n * gpu_embodied, "embodied given by the caller"
-        system = System(name=f"{n} x {j['device']}", embodied=embodied, lifetime=gpu_lifetime,
-                        facility=facility, source=note)
+            one = Q_(gpu_embodied) if isinstance(gpu_embodied, str) else gpu_embodied
+            system = System(name=f"{n} x {j['device']}", embodied=n * one,
+                            lifetime=gpu_lifetime, facility=facility,
+                            source="embodied given by the caller")
         energy = _energy(j)
         if energy.m <= 0:  # pragma: no cover - data check
             raise InvalidValueError("energy", energy, "a positive published energy")

@@ -4,19 +4,20 @@ The document is networkx's node-link layout (``directed``, ``multigraph``, ``gra
 ``nodes``, ``edges`` with ``source`` = parent and ``target`` = child) plus a ``jobs`` list.
 Nodes are sorted by id, edges by (parent, child), jobs by (product, id): two graphs with the
 same content export the same bytes, whatever order they were built in.
+
+This module depends on the graph (:mod:`lineage._graph`), never the reverse: the graph's
+``to_json``, ``from_json`` and ``snapshot`` methods delegate here with a lazy import.
 """
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from carbon import Q_, quantity
 from lineage._errors import LedgerError
+from lineage._graph import ProvenanceGraph
 from lineage._serial import dumps, record_from_dict, record_to_dict
-
-if TYPE_CHECKING:
-    from lineage._graph import ProvenanceGraph
 
 __all__ = ["FORMAT", "from_json", "from_node_link", "snapshot", "to_json", "to_node_link"]
 
@@ -61,8 +62,6 @@ snapshot = to_node_link
 
 def from_node_link(doc: dict[str, Any]) -> ProvenanceGraph:
     """Rebuild a graph from :func:`to_node_link`'s dictionary."""
-    from lineage._graph import ProvenanceGraph
-
     meta = doc.get("graph", {})
     if meta.get("format") != FORMAT or meta.get("version") != VERSION:
         raise LedgerError("graph", meta, f"a {FORMAT} document of version {VERSION}")

@@ -31,7 +31,7 @@ class EdgeKind(StrEnum):
 
 
 class Phase(StrEnum):
-    """The phase of a product's life a job belongs to (METRICS.md, EPC)."""
+    """The phase of a product's life a job belongs to (specs/metrics.md, EPC)."""
 
     DATA = "data"
     DEVELOPMENT = "development"

@@ -21,8 +21,9 @@ from sqlalchemy import Connection, Engine, create_engine, delete, event, exc, fu
 from sqlalchemy.dialects import postgresql, sqlite
 
 from carbon import InvalidValueError, Job, magnitude, quantity
+from lineage._edges import edge_spec, job_facts
 from lineage._errors import LedgerError, UnknownProductError
-from lineage._graph import ProvenanceGraph, _job_facts, edge_spec
+from lineage._graph import ProvenanceGraph
 from lineage._json import _usage_value
 from lineage._kinds import Phase, ProductKind, parse
 from lineage._reported import ReportedCarbon
@@ -167,7 +168,7 @@ class Ledger:
     # writing ---------------------------------------------------------------------------
     def _write_job(self, conn: Connection, record: Record, product: str | None,
                    phase: str | None) -> int:
-        carbon_g, prov, source = _job_facts(record)
+        carbon_g, prov, source, _ = job_facts(record)
         is_job = isinstance(record, Job)
         row = {
             "id": record.id, "product_id": product, "phase": phase,
@@ -195,9 +196,12 @@ class Ledger:
                 fac_id = digest(fac_row)
                 self._insert_ignore(conn, facilities_t, {"id": fac_id, **fac_row})
                 sys_row = {"name": sys_.name,
-                           "embodied_g": magnitude(sys_.embodied, "gCO2e", "embodied"),
+                           "embodied_g": None if sys_.embodied is None else
+                           magnitude(sys_.embodied, "gCO2e", "embodied"),
                            "lifetime_s": magnitude(sys_.lifetime, "s", "lifetime"),
                            "facility_id": fac_id, "source": sys_.source}
+                if sys_.embodied_unknown is not None:  # the id of a known system is unchanged
+                    sys_row["embodied_unknown"] = sys_.embodied_unknown
                 sys_id = digest(sys_row)
                 self._insert_ignore(conn, systems_t, {"id": sys_id, **sys_row})
                 conn.execute(job_systems_t.insert(), {

@@ -1,15 +1,20 @@
-"""A carbon amount given by a person or a paper, attached to a product like a job."""
+"""Job records attached to products: a reported carbon figure, and a job as the graph holds it.
+
+``ReportedCarbon`` is a carbon amount given by a person or a paper, attached to a product like a
+``carbon.Job``; ``JobEntry`` is either of them once attached (its phase, ASC^e, provenance).
+"""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import Field
 
-from carbon import Carbon, Provenance, Record
+from carbon import Carbon, Provenance, Record, quantity
 
-__all__ = ["ReportedCarbon"]
+__all__ = ["JobEntry", "ReportedCarbon"]
 
 
 class ReportedCarbon(Record):
@@ -31,3 +36,36 @@ class ReportedCarbon(Record):
     uncertainty: Carbon | None = None
     id: str = Field(default_factory=lambda: uuid.uuid4().hex)
     meta: dict[str, Any] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class JobEntry:
+    """A job attached to a product: its phase, its ASC^e [gCO2e], how it was obtained.
+
+    >>> e = JobEntry("j1", "bert", "training", 5.0, "reported", "paper", None)
+    >>> e.carbon, e.record.source
+    (<Quantity(5.0, 'gram_CO2e')>, 'paper')
+    """
+
+    id: str
+    product: str
+    phase: str
+    carbon_g: float
+    provenance: str
+    source: str | None
+    stored: Any  # carbon.Job or lineage.ReportedCarbon; None for a bulk reported figure
+    #: What the job's ASC^e leaves out (a lower bound when not empty), one reason each.
+    unknown: tuple[str, ...] = ()
+
+    @property
+    def record(self) -> Any:
+        """The job record (a bulk reported figure is rebuilt as a ``ReportedCarbon``)."""
+        if self.stored is not None:
+            return self.stored
+        return ReportedCarbon(carbon=quantity(self.carbon_g, "gCO2e"),
+                              provenance=self.provenance, source=self.source, id=self.id)
+
+    @property
+    def carbon(self) -> Any:
+        """ASC^e of the job [gCO2e quantity]."""
+        return quantity(self.carbon_g, "gCO2e")

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    inspect,
     select,
     text,
 )
@@ -56,7 +57,8 @@ systems_t = Table(
     "systems", metadata,
     Column("id", String(32), primary_key=True),
     Column("name", String(400), nullable=False),
-    Column("embodied_g", Float, nullable=False),
+    Column("embodied_g", Float),  # NULL: unknown (embodied_unknown says why), from v3
+    Column("embodied_unknown", Text),
     Column("lifetime_s", Float, nullable=False),
     Column("facility_id", String(32), ForeignKey("facilities.id"), nullable=False),
     Column("source", Text),
@@ -130,10 +132,32 @@ def _v2(conn: Connection) -> None:
         ix.create(conn, checkfirst=True)
 
 
+def _v3(conn: Connection) -> None:
+    """systems.embodied_g may be NULL (unknown embodied carbon), with embodied_unknown."""
+    cols = {c["name"] for c in inspect(conn).get_columns("systems")}
+    if "embodied_unknown" in cols:  # created at v1 from the current table definitions
+        return
+    conn.execute(text("ALTER TABLE systems ADD COLUMN embodied_unknown TEXT"))
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ALTER TABLE systems ALTER COLUMN embodied_g DROP NOT NULL"))
+        return
+    # SQLite cannot drop a NOT NULL constraint with ALTER TABLE; removing one changes no
+    # stored content, so the table's definition is edited in place (SQLite's documented
+    # procedure for such changes, "ALTER TABLE", section 7), inside this transaction.
+    version = conn.exec_driver_sql("PRAGMA schema_version").scalar_one()
+    conn.exec_driver_sql("PRAGMA writable_schema=ON")
+    conn.exec_driver_sql(
+        "UPDATE sqlite_schema SET sql = replace(sql, 'embodied_g FLOAT NOT NULL', "
+        "'embodied_g FLOAT') WHERE type = 'table' AND name = 'systems'")
+    conn.exec_driver_sql(f"PRAGMA schema_version={int(version) + 1}")
+    conn.exec_driver_sql("PRAGMA writable_schema=OFF")
+
+
 #: (version, name, step): applied in order, each once, inside the opening transaction.
 MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (1, "base tables: mixes, facilities, systems, products, edges, jobs, job_systems", _v1),
     (2, "indexes on jobs (product, provenance, start), edges (child), job_systems", _v2),
+    (3, "systems: embodied carbon may be unknown (embodied_g NULL, embodied_unknown)", _v3),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

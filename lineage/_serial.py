@@ -114,13 +114,19 @@ def facility_from_dict(d: dict[str, Any]) -> Facility:
 
 
 def system_to_dict(s: System) -> dict[str, Any]:
-    return {"name": s.name, "embodied_g": _q(s.embodied, "gCO2e"),
-            "lifetime_s": _q(s.lifetime, "s"), "facility": facility_to_dict(s.facility),
-            "source": s.source, "id": s.id}
+    d = {"name": s.name, "embodied_g": None if s.embodied is None else _q(s.embodied, "gCO2e"),
+         "lifetime_s": _q(s.lifetime, "s"), "facility": facility_to_dict(s.facility),
+         "source": s.source, "id": s.id}
+    if s.embodied_unknown is not None:
+        d["embodied_unknown"] = s.embodied_unknown
+    return d
 
 
 def system_from_dict(d: dict[str, Any]) -> System:
-    return System(name=d["name"], embodied=quantity(d["embodied_g"], "gCO2e"),
+    embodied = d["embodied_g"]
+    return System(name=d["name"],
+                  embodied=None if embodied is None else quantity(embodied, "gCO2e"),
+                  embodied_unknown=d.get("embodied_unknown"),
                   lifetime=quantity(d["lifetime_s"], "s"),
                   facility=facility_from_dict(d["facility"]), source=d["source"], id=d["id"])
 

@@ -6,8 +6,8 @@ set -euo pipefail
 cleanup() { :; }
 trap 'cleanup' EXIT
 
-# --- section: chromium (datasheet HTML checks, issue 7) ---
-# Debian's chromium, headless, for the datasheet page checks (tests/datasheet/test_browser.py).
+# --- section: chromium (datasheet HTML checks) ---
+# Debian's chromium, headless, for the datasheet page checks (tests/assess/datasheet/test_browser.py).
 if [ ! -x /usr/bin/chromium ]; then
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
         echo "with_services: installing chromium (Debian package)" >&2
@@ -22,7 +22,7 @@ if [ -x /usr/bin/chromium ]; then
     export MODELCARBON_CHROMIUM=/usr/bin/chromium
 fi
 
-# --- section: postgresql (ledger suite on a real server, issue 8) ---
+# --- section: postgresql (ledger suite on a real server) ---
 # A throwaway PostgreSQL cluster for the ledger suite (tests/lineage, parametrised by the
 # `ledger_url` fixture): Debian's postgresql is installed when no initdb is found, a cluster is
 # created in a temporary directory as a non-root user, started on a free port of 127.0.0.1

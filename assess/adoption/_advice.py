@@ -4,7 +4,7 @@
     verdict = positive if score > positive_above; negative if score < negative_below;
               neutral otherwise                       (published: > 2, < -2)
 
-(ADOPTION.md, "The published operationalisation".) The advice keeps the 16 selected cells
+(specs/adoption.md.) The advice keeps the 16 selected cells
 (its contributions, which sum to the score), the cells that pushed it most in each direction,
 and every one-level change (one barrier or one characteristic one level better or worse)
 re-scored, so that the changes that flip the verdict are known and verified. The study's
@@ -145,6 +145,11 @@ class Advice:
     standalone_contributions: tuple[StandaloneContribution, ...]
     changes: tuple[Change, ...]
     technique: str | None = None
+
+    @property
+    def overridden(self) -> str | None:
+        """Why the verdict is not the matrices' (a measured energy increase), or None."""
+        return self.characteristics.energy_increase
 
     @property
     def flips(self) -> tuple[Change, ...]:
@@ -310,6 +315,9 @@ def advise(organisation: Organisation, characteristics: Characteristics,
     >>> easy = Characteristics(complexity="L", effort="L", disruption="L", energy_reduction="H")
     >>> advise(org, easy).score, advise(org, easy, standalone="final").score
     (40, 45)
+    >>> costly = easy.model_copy(update={"energy_increase": "measured +50 %, conclusive"})
+    >>> advise(org, costly).verdict, advise(org, costly).overridden
+    ('negative', 'measured +50 %, conclusive')
     """
     cal = calibration if calibration is not None else published_calibration()
     if not isinstance(organisation, Organisation):
@@ -327,7 +335,14 @@ def advise(organisation: Organisation, characteristics: Characteristics,
         StandaloneContribution(standalone, c, cl[j], int(s[j, cl[j].rank]))
         for j, c in enumerate(CHARACTERISTICS)) if standalone is not None else ()
     score = sum(x.weight for x in contributions) + sum(x.weight for x in extra)
-    verdict = cal.verdict(score)
+    # A conclusive measured energy increase: not an energy reduction, whatever the score
+    # (and no one-level change of the ratings can flip that).
+    override = characteristics.energy_increase is not None
+
+    def judge(sc: int) -> Verdict:
+        return "negative" if override else cal.verdict(sc)
+
+    verdict = judge(score)
     ranks = [lv.rank for lv in bl + cl]
     changes: list[Change] = []
     for k, (kind, name) in enumerate(_names()):
@@ -340,6 +355,6 @@ def advise(organisation: Organisation, characteristics: Characteristics,
             moved[k] = to.rank
             sc = _score(w, s, tuple(moved[:4]), tuple(moved[4:]))
             changes.append(Change(kind, name, now, to, direction,  # type: ignore[arg-type]
-                                  score, sc, verdict, cal.verdict(sc)))
+                                  score, sc, verdict, judge(sc)))
     return Advice(organisation, characteristics, cal, score, verdict, contributions,
                   standalone, extra, tuple(changes), technique)

@@ -1,5 +1,4 @@
-"""The business case of adopting a technique, in absolute units (ADOPTION.md, "What the study
-could not do", 3).
+"""The business case of adopting a technique, in absolute units (specs/adoption.md).
 
     dE   = E_before - E_after                              [kWh per request]
     dC   = JSC(dE) = dE * PUE_serve * CI_serve               [gCO2e per request]
@@ -39,12 +38,21 @@ from typing import Any
 import pandas as pd
 
 from assess.adoption._measured import BeforeAfter
-from carbon import Q_, InvalidValueError, Job, asc_e, intensity_of, magnitude, quantity
-from carbon._checks import at_least, positive
+from carbon import (
+    Q_,
+    InvalidValueError,
+    Job,
+    asc_e,
+    at_least,
+    intensity_of,
+    magnitude,
+    positive,
+    quantity,
+)
 
 __all__ = ["BusinessCase", "Money", "SensitivityPoint", "business_case"]
 
-_SECONDS_PER_YEAR = 365 * 24 * 3600.0  # METRICS.md: a year is 365 days
+_SECONDS_PER_YEAR = float(Q_(1, "year").m_as("s"))  # the registry's year: 365 days
 
 
 @dataclass(frozen=True)
@@ -176,10 +184,10 @@ def business_case(
     measurement : a :class:`BeforeAfter` or a ``compress.CompressionResult``.
     request_rate : requests (units of work) per time [1/time], e.g. ``Q_(2e6, "1/day")``.
     serving_intensity : grid where the model serves [gCO2e/kWh] or an energy mix.
-    serving_pue : the serving facility's PUE [1], >= 1 (1 books no overhead).
+    serving_pue : the serving facility's PUE [dimensionless], >= 1 (1 books no overhead).
     adoption_intensity : grid where the adoption job ran [gCO2e/kWh] or a mix; needed only
         when the measurement gives ``job_energy`` but no ``job_carbon``.
-    adoption_pue : the adoption facility's PUE [1].
+    adoption_pue : the adoption facility's PUE [dimensionless].
     extra_jobs : further one-time jobs (extra experiments), ``carbon.Job`` records: each
         counts with its ASC^e and its energy.
     extra_carbon : further one-time carbon known only as carbon [gCO2e] (energy unknown).

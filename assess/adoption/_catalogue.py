@@ -169,9 +169,9 @@ def _load() -> tuple[tuple[Technique, ...], tuple[Technique, ...]]:
         encoding="utf-8")
     data = yaml.safe_load(text)
     study = ("adoption-viability study (2024, OCR for postal logistics): technique catalogue "
-             "with claimed savings (ADOPTION.md)")
+             "with claimed savings (specs/adoption.md)")
     tactic_src = ("A Synthesis of Green Architectural Tactics for ML-Enabled Systems, "
-                  "ICSE-SEIS 2024 (ADOPTION.md)")
+                  "ICSE-SEIS 2024 (specs/adoption.md)")
     techs = tuple(Technique(kind="technique", source=study, **t) for t in data["techniques"])
     tacs = tuple(Technique(id=_slug(name), name=name, kind="tactic", group=group,
                            source=tactic_src)

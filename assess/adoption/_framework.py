@@ -1,5 +1,5 @@
 """The two inputs of the adoption-viability framework: organisational barriers and technique
-characteristics, each rated on three levels (ADOPTION.md, "Two inputs").
+characteristics, each rated on three levels (specs/adoption.md).
 
 Barriers are phrased positively (``H`` is good). For characteristics, ``complexity``,
 ``effort`` and ``disruption`` cost more when higher; ``energy_reduction`` is better when
@@ -22,8 +22,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from carbon import InvalidValueError, Record
-from carbon._quantity_types import CarriedError
+from carbon import CarriedError, InvalidValueError, Record
 
 __all__ = [
     "BARRIERS",
@@ -37,11 +36,11 @@ __all__ = [
     "worse_level",
 ]
 
-#: The four organisational barriers, in the order of ADOPTION.md.
+#: The four organisational barriers, in the order of specs/adoption.md.
 BARRIERS: tuple[str, ...] = (
     "perceived_benefits", "environmental_awareness", "information", "resources",
 )
-#: The four technique characteristics, in the order of ADOPTION.md.
+#: The four technique characteristics, in the order of specs/adoption.md.
 CHARACTERISTICS: tuple[str, ...] = ("complexity", "effort", "disruption", "energy_reduction")
 #: Characteristics for which a higher level costs more (energy_reduction is the exception).
 COST_CHARACTERISTICS: frozenset[str] = frozenset({"complexity", "effort", "disruption"})
@@ -171,7 +170,9 @@ class Characteristics(Record):
     H = highly specialised; ``effort`` the work to implement; ``disruption`` L = no or very
     minor changes, M = some changes, process stays the same, H = significant customisation or
     interference (including loss of quality); ``energy_reduction`` the expected saving.
-    ``basis`` defaults to ``rated`` for every characteristic not given.
+    ``basis`` defaults to ``rated`` for every characteristic not given. ``energy_increase``
+    is set (with the finding) when a conclusive measurement showed that the technique uses
+    *more* energy per unit of work: the advice is then negative whatever the matrices score.
     """
 
     complexity: Level
@@ -179,6 +180,7 @@ class Characteristics(Record):
     disruption: Level
     energy_reduction: Level
     basis: dict[str, Basis] = Field(default_factory=_all_rated)
+    energy_increase: str | None = None
 
     @field_validator(*CHARACTERISTICS, mode="before")
     @classmethod
@@ -215,4 +217,5 @@ class Characteristics(Record):
         return Characteristics(**fields)
 
     def _fields(self) -> dict[str, Any]:
-        return {"basis": dict(self.basis), **{c: self.level(c) for c in CHARACTERISTICS}}
+        return {"basis": dict(self.basis), "energy_increase": self.energy_increase,
+                **{c: self.level(c) for c in CHARACTERISTICS}}

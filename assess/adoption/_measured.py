@@ -1,5 +1,5 @@
 """Measured numbers in: a before/after measurement sets ``energy_reduction`` and informs
-``disruption`` (ADOPTION.md, "What the study could not do", 1).
+``disruption`` (specs/adoption.md).
 
     saving [%]       = 100 * (E_before - E_after) / E_before       (per request or per run)
     quality loss [%] = 100 * (q_before - q_after) / |q_before|      (higher_is_better)
@@ -12,13 +12,23 @@ process and tooling change, which no measurement sees, so the result is the *wor
 rated level and the measured one (a measurement can raise a rating, never hide a rated
 process cost). Both derived levels are labelled ``measured`` with the numbers behind them.
 
+A measured energy level is applied only when the measurement is **conclusive**: the interval
+of the candidate/baseline energy ratio from repeated, interleaved trials (``ratio_ci``, from
+:func:`measure.compare`) excludes 1, or, without trials, the stated uncertainty of the
+energy figures is smaller than the difference. An inconclusive measurement (or one with no
+interval at all: a single shot says nothing about noise) keeps the rated level and says so
+("measured saving -2.0 % +- 9.0 %: not conclusive, rated level kept"). A technique that
+conclusively *increases* the energy per unit of work is not an energy reduction: its
+``energy_reduction`` is L (measured) and :attr:`Characteristics.energy_increase` carries the
+finding, which makes the advice negative whatever the matrices score.
+
 Default thresholds and why (an organisation sets its own with :class:`MeasuredThresholds`):
 
 - ``energy_high_pct = 30``: the framework's catalogue claims savings of about a third and more
   (batch sampling 33 %, power limiting up to 33 %, pruning 24-73 %, energy-constrained
   compression 32-74 %); a measured saving in that range is what the literature calls high.
 - ``energy_medium_pct = 10``: below 10 % a saving is of the order of the uncertainty of an
-  estimated or sampled energy figure (MEASUREMENT.md) and of run-to-run spread, so it is low.
+  estimated or sampled energy figure (specs/measure.md) and of run-to-run spread, so it is low.
 - ``quality_medium_loss_pct = 0.5``: a relative loss under half a percent is within the
   seed-to-seed spread of a retrained model, "no or very minor change" for users.
 - ``quality_high_loss_pct = 2``: a loss of 2 % or more is what the study's practitioners feared
@@ -27,14 +37,21 @@ Default thresholds and why (an organisation sets its own with :class:`MeasuredTh
   saving by its lower bound (saving minus the measurement's uncertainty), a cautious choice.
 
 >>> m = BeforeAfter(name="int8", energy_before="2.0 J", energy_after="1.1 J",
-...                 energy_provenance="sampled", metric_name="accuracy",
-...                 metric_before=0.962, metric_after=0.958)
->>> round(m.energy_saving_pct, 1), round(m.quality_loss_pct, 2)
-(45.0, 0.42)
+...                 energy_provenance="sampled", ratio_ci=(0.52, 0.58), trials=12,
+...                 metric_name="accuracy", metric_before=0.962, metric_after=0.958)
+>>> round(m.energy_saving_pct, 1), round(m.quality_loss_pct, 2), m.conclusive
+(45.0, 0.42, True)
 >>> rated = Characteristics(complexity="M", effort="M", disruption="L", energy_reduction="M")
 >>> c = apply_measurement(rated, m)
 >>> c.energy_reduction, c.basis["energy_reduction"].label
 (<Level.H: 'H'>, 'measured')
+>>> noisy = m.model_copy(update={"ratio_ci": (0.31, 1.07)})
+>>> c = apply_measurement(rated, noisy)
+>>> c.energy_reduction, c.basis["energy_reduction"].label
+(<Level.M: 'M'>, 'rated')
+>>> print(c.basis["energy_reduction"].detail)     # doctest: +NORMALIZE_WHITESPACE
+energy per request: not conclusive, rated level kept (45.0 % saving measured,
+interval -7.0 % to 69.0 %, 12 trials, sampled, int8)
 """
 
 from __future__ import annotations
@@ -91,6 +108,11 @@ class BeforeAfter(Record):
     energy_after: Energy
     energy_provenance: Provenance
     energy_uncertainty: Energy | None = None
+    ratio_ci: tuple[float, float] | None = Field(
+        default=None, description="interval of energy_after / energy_before from repeated "
+        "interleaved trials (measure.compare) [dimensionless]")
+    ci_level: float = Field(default=0.95, gt=0, lt=1, allow_inf_nan=False)
+    trials: int | None = Field(default=None, ge=1)
     metric_name: str | None = None
     metric_before: float | None = Field(default=None, allow_inf_nan=False)
     metric_after: float | None = Field(default=None, allow_inf_nan=False)
@@ -112,7 +134,32 @@ class BeforeAfter(Record):
             raise ValueError("give both metric_before and metric_after, or neither")
         if self.metric_before is not None and self.metric_before == 0:
             raise ValueError("metric_before must be non-zero (a relative loss divides by it)")
+        if self.ratio_ci is not None:
+            lo, hi = self.ratio_ci
+            if not (0 <= lo <= hi and hi < float("inf")):
+                raise ValueError(f"ratio_ci must be (low, high) with 0 <= low <= high < inf, "
+                                 f"got ({lo:g}, {hi:g})")
         return self
+
+    @property
+    def saving_interval_pct(self) -> tuple[float, float] | None:
+        """The saving's interval [%]: from ``ratio_ci`` (100 * (1 - ratio)), else from the
+        stated uncertainty (saving +- 100 * uncertainty / E_before); None when neither is
+        known."""
+        if self.ratio_ci is not None:
+            lo, hi = self.ratio_ci
+            return float(100.0 * (1.0 - hi)), float(100.0 * (1.0 - lo))
+        if self.energy_uncertainty is not None:
+            u = 100.0 * self.energy_uncertainty.magnitude / self.energy_before.magnitude
+            return self.energy_saving_pct - u, self.energy_saving_pct + u
+        return None
+
+    @property
+    def conclusive(self) -> bool:
+        """True when the saving's interval excludes zero (the ratio's excludes 1); False when
+        it does not, or when no interval is known (one shot says nothing about noise)."""
+        iv = self.saving_interval_pct
+        return iv is not None and (iv[0] > 0.0 or iv[1] < 0.0)
 
     @property
     def energy_saving_pct(self) -> float:
@@ -122,11 +169,9 @@ class BeforeAfter(Record):
 
     @property
     def energy_saving_lower_pct(self) -> float | None:
-        """The saving minus the measurement's uncertainty [%], None when none is given."""
-        if self.energy_uncertainty is None:
-            return None
-        return float(self.energy_saving_pct
-                     - 100.0 * self.energy_uncertainty.magnitude / self.energy_before.magnitude)
+        """The lower end of the saving's interval [%], None when no interval is known."""
+        iv = self.saving_interval_pct
+        return None if iv is None else iv[0]
 
     @property
     def quality_loss_pct(self) -> float | None:
@@ -162,6 +207,8 @@ class BeforeAfter(Record):
         return cls(
             name=name, unit_of_work="request", energy_before=before, energy_after=after,
             energy_provenance=provenance, energy_uncertainty=get("energy_uncertainty"),
+            ratio_ci=get("energy_ratio_ci"), ci_level=get("ci_level") or 0.95,
+            trials=get("trials"),
             metric_name=get("metric_name"), metric_before=get("metric_before"),
             metric_after=get("metric_after"), higher_is_better=higher_is_better,
             latency_before=get("latency_before"), latency_after=get("latency_after"),
@@ -212,17 +259,34 @@ def apply_measurement(rated: Characteristics, measurement: BeforeAfter | Any,
     m = measurement if isinstance(measurement, BeforeAfter) else \
         BeforeAfter.from_compression_result(measurement)
     saving = m.energy_saving_pct
-    used, how = saving, "point estimate"
-    lower = m.energy_saving_lower_pct
-    if t.use_lower_bound and lower is not None:
-        used, how = lower, "lower bound (saving - uncertainty)"
-    er = energy_reduction_level(used, t)
-    unc = f" +- {100 * m.energy_uncertainty.magnitude / m.energy_before.magnitude:.1f} pt" \
-        if m.energy_uncertainty is not None else ""
-    detail = (f"{saving:.1f} %{unc} less energy per {m.unit_of_work.replace('_', ' ')} "
-              f"({m.energy_provenance.value}, {m.name}); {how}; thresholds M >= "
-              f"{t.energy_medium_pct:g} %, H >= {t.energy_high_pct:g} %")
-    out = rated.replace("energy_reduction", er, Basis(label="measured", detail=detail))
+    iv = m.saving_interval_pct
+    per = m.unit_of_work.replace("_", " ")
+    if iv is None:
+        spread = "one measurement, no interval"
+    elif m.ratio_ci is not None:
+        spread = (f"interval {iv[0]:.1f} % to {iv[1]:.1f} %"
+                  + (f", {m.trials} trials" if m.trials else ""))
+    else:
+        spread = f"+- {(iv[1] - iv[0]) / 2:.1f} % stated uncertainty"
+    facts = f"{saving:.1f} % saving measured, {spread}, {m.energy_provenance.value}, {m.name}"
+    if not m.conclusive:
+        detail = f"energy per {per}: not conclusive, rated level kept ({facts})"
+        out = rated.replace("energy_reduction", rated.energy_reduction,
+                            Basis(label="rated", detail=detail))
+    elif saving < 0:
+        detail = (f"energy per {per} conclusively up {-saving:.1f} % ({facts}): not an "
+                  "energy reduction")
+        out = rated.replace("energy_reduction", Level.L,
+                            Basis(label="measured", detail=detail))
+        out = out.model_copy(update={"energy_increase": detail})
+    else:
+        used, how = saving, "point estimate"
+        if t.use_lower_bound and iv is not None:
+            used, how = iv[0], "lower end of the interval"
+        er = energy_reduction_level(used, t)
+        detail = (f"{facts}; conclusive; {how}; thresholds M >= {t.energy_medium_pct:g} %, "
+                  f"H >= {t.energy_high_pct:g} %")
+        out = rated.replace("energy_reduction", er, Basis(label="measured", detail=detail))
     loss = m.quality_loss_pct
     if loss is not None:
         measured = disruption_level(loss, t)

@@ -12,15 +12,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from assess.fleet._requests import (
+from assess.fleet import account_requests
+from carbon import (
+    ConstantIntensity,
+    Fallback,
+    InvalidValueError,
     RequestReport,
     RequestTables,
-    account_requests,
-    model_table_from_ledger,
+    magnitude,
     read_devices,
+    read_hourly,
 )
-from carbon import ConstantIntensity, InvalidValueError, magnitude
-from carbon._hourly import Fallback, read_hourly
+from lineage import model_table_from_ledger
 
 __all__ = ["register", "register_requests"]
 

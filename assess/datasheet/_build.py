@@ -47,7 +47,7 @@ from assess.datasheet._model import (
     LineageEdge,
     LineageNode,
     LineageSection,
-    PerRequest,
+    PerRequestFigure,
     PhaseShare,
 )
 from carbon import InvalidValueError, Job, asc_e, quantity
@@ -226,7 +226,7 @@ def build_datasheet(
     phases.sort(key=lambda p: -p.carbon.g)
 
     # per request
-    per_request: PerRequest | None = None
+    per_request: PerRequestFigure | None = None
     missing: str | None = None
     lifetime = attrs.get("lifetime")
     if kind != "model":

@@ -1,6 +1,10 @@
 """From jobs to datasheet figures: each job's ASC^e with provenance, the assumptions behind
 it, the per-request ASC^e with its parts, and the cost curve with a break-even.
 
+The figures are display records (:mod:`assess.datasheet._model`); the arithmetic behind the
+cost curve and the break-even is lineage's (``lineage.cost_curve``, ``lineage.break_even``),
+the per-request parts carbon's (``carbon.asc_e``).
+
 Uncertainty here is what the energy figures' stated uncertainties give (propagated through
 PUE and grid intensity, linear sum); stated inputs (grid intensity, embodied hardware,
 platform rates) carry no stated uncertainty, so a part that comes only from them has
@@ -25,6 +29,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from assess.datasheet._format import fmt_carbon, fmt_count, fmt_num
 from assess.datasheet._model import (
     SOURCE_SEP,
@@ -33,17 +39,28 @@ from assess.datasheet._model import (
     CarbonFigure,
     CostCurve,
     CurvePoint,
-    PerRequest,
+    PerRequestFigure,
     ProvenanceLabel,
 )
-from carbon import PARTS, InvalidValueError, Job, ProductUse, asc_e, quantity
+from carbon import (
+    PARTS,
+    Q_,
+    InvalidValueError,
+    Job,
+    ProductUse,
+    asc_e,
+    magnitude,
+    product_share_by_requests,
+    quantity,
+)
+from lineage import break_even, cost_curve
 
 __all__ = [
     "EXTENDED_BOUNDARY",
     "INFERENCE_ONLY_PARTS",
     "assumptions_of_jobs",
-    "break_even",
-    "cost_curve",
+    "break_even_figure",
+    "cost_curve_figure",
     "figure_of_job",
     "per_request_section",
 ]
@@ -114,14 +131,19 @@ def assumptions_of_jobs(jobs: Iterable[Job]) -> list[Assumption]:
             add(Assumption(name=f"grid intensity at {f.name}", value=value,
                            source=getattr(mix, "source", None), year=year))
             life_years = s.lifetime.m_as("year")
-            add(Assumption(name=f"embodied carbon of {s.name}", value=fmt_carbon(s.embodied),
-                           source=s.source))
+            if s.embodied is None:
+                add(Assumption(name=f"embodied carbon of {s.name}",
+                               value=f"unknown ({s.embodied_unknown}): totals are lower bounds",
+                               source=s.source))
+            else:
+                add(Assumption(name=f"embodied carbon of {s.name}",
+                               value=fmt_carbon(s.embodied), source=s.source))
             add(Assumption(name=f"lifetime of {s.name}", value=f"{fmt_num(life_years)} year",
                            source=s.source))
         if job.platform is not None:
             p = job.platform
             add(Assumption(name=f"platform overhead of {p.name}",
-                           value=f"{fmt_carbon(p.rate * quantity(86400, 's'))} per day, "
+                           value=f"{fmt_carbon(p.rate * Q_(1, 'day'))} per day, "
                                  f"split {fmt_num(p.split, 4)}"))
         for prod in job.products:
             basis = (f"over {fmt_count(prod.requests)} requests" if prod.requests is not None
@@ -145,7 +167,7 @@ def per_request_section(
     model_name: str = "the model",
     alternative: tuple[str, CarbonFigure, Any] | None = None,
     curve_range: tuple[float, float] | None = None,
-) -> PerRequest:
+) -> PerRequestFigure:
     """Per-request ASC^e of ``request`` (one inference request) with the model's EPC share.
 
     ``ASC^e(r) = JSC^e(r) + ec(r) + EPC(m) / N_lifetime + cf_rt / n`` (by requests) or
@@ -220,10 +242,10 @@ def per_request_section(
     if epc is not None:
         rest_g = b.asc_e_g - (b.products_g - b_own.products_g)
         lo, hi = curve_range or _default_range(lifetime_requests)
-        be = None if alternative is None else break_even(
+        be = None if alternative is None else break_even_figure(
             epc, rest_g, alternative[0], alternative[1], alternative[2])
-        curve = cost_curve(epc.g, rest_g, lo, hi, break_even_=be)
-    return PerRequest(parts=parts, total=total, inference_only=inference,
+        curve = cost_curve_figure(epc.g, rest_g, lo, hi, break_even_=be)
+    return PerRequestFigure(parts=parts, total=total, inference_only=inference,
                       boundary=EXTENDED_BOUNDARY, basis=basis,
                       lifetime_requests=lifetime_requests, energy=energy, curve=curve)
 
@@ -234,49 +256,55 @@ def _default_range(lifetime_requests: float | None) -> tuple[float, float]:
     return 10.0 ** (exp - 4), 10.0 ** (exp + 3)
 
 
-def cost_curve(epc_g: float, rest_g: float, lo: float, hi: float, *, points: int = 36,
-               break_even_: BreakEven | None = None) -> CostCurve:
-    """Per-request cost ``rest + EPC / N`` at ``points`` log-spaced N in [lo, hi].
+def cost_curve_figure(epc_g: float, rest_g: float, lo: float, hi: float, *, points: int = 36,
+                      break_even_: BreakEven | None = None) -> CostCurve:
+    """The cost curve ``rest + EPC / N`` (``lineage.cost_curve``) at ``points`` log-spaced N
+    in [lo, hi], as display points.
 
-    ``epc_g`` and ``rest_g`` are magnitudes in gCO2e (fast path); ``rest`` is everything the
-    request costs but the model's EPC share.
+    ``epc_g`` and ``rest_g`` are magnitudes [gCO2e]; ``rest`` is everything the request costs
+    but the model's EPC share, which each point shows apart (``EPC / N``,
+    ``carbon.product_share_by_requests``).
     """
     if not (0 < lo < hi and math.isfinite(hi)):
         raise InvalidValueError("curve_range", (lo, hi), "0 < low < high, finite")
     step = (math.log10(hi) - math.log10(lo)) / (points - 1)
-    pts = []
-    for i in range(points):
-        n = 10.0 ** (math.log10(lo) + i * step)
-        pts.append(CurvePoint(requests=n, per_request=quantity(rest_g + epc_g / n, "gCO2e"),
-                              epc_share=quantity(epc_g / n, "gCO2e"),
-                              operational=quantity(rest_g, "gCO2e")))
+    volumes = [10.0 ** (math.log10(lo) + i * step) for i in range(points)]
+    epc, rest = quantity(epc_g, "gCO2e"), quantity(rest_g, "gCO2e")
+    per_request = cost_curve(epc, rest, volumes).m_as("gCO2e").tolist()
+    share = product_share_by_requests(epc, requests=np.asarray(volumes)).m_as("gCO2e").tolist()
+    pts = [CurvePoint(requests=n, per_request=quantity(c, "gCO2e"),
+                      epc_share=quantity(e, "gCO2e"), operational=rest)
+           for n, c, e in zip(volumes, per_request, share, strict=True)]
     return CostCurve(points=pts, break_even=break_even_)
 
 
-def break_even(epc: CarbonFigure, rest_g: float, name: str, alt_epc: CarbonFigure,
-               alt_per_request: Any) -> BreakEven:
-    """Lifetime requests N* where ``EPC + N * c = EPC_alt + N * c_alt`` (both lineages).
+def break_even_figure(epc: CarbonFigure, rest_g: float, name: str, alt_epc: CarbonFigure,
+                      alt_per_request: Any) -> BreakEven:
+    """Where this lineage and an alternative cost the same, as a display record.
 
-    ``N* = (EPC_alt - EPC) / (c - c_alt)``; None when the lines do not cross at N > 0 (one
+    ``N*`` is ``lineage.break_even`` of (this EPC, ``rest_g`` [gCO2e]) and (the alternative's
+    EPC, its per-request carbon without an EPC share [gCO2e quantity]): where
+    ``EPC + N * c = EPC_alt + N * c_alt``. None when the lines do not cross at N > 0 (one
     lineage is cheaper at every volume, which the explanation says).
     """
-    alt_c = float(alt_per_request.m_as("gCO2e"))
+    alt_c = float(magnitude(alt_per_request, "gCO2e", "alt_per_request"))
+    rest = quantity(rest_g, "gCO2e")
+    alt_rate = quantity(alt_c, "gCO2e")
+    n = break_even(epc.value, rest, alt_epc.value, alt_rate)
     d_epc = alt_epc.g - epc.g
     d_c = rest_g - alt_c
-    n: float | None
-    if d_c == 0 or d_epc / d_c <= 0:
-        n = None
-        cheaper = ("this lineage" if (d_epc >= 0 and d_c <= 0) else name)
+    if n is None:
+        # the costs never cross at N > 0: the one cheaper at one volume is cheaper at all
+        here, there = (float(cost_curve(f, c, 1.0).m_as("gCO2e"))
+                       for f, c in ((epc.value, rest), (alt_epc.value, alt_rate)))
+        cheaper = "this lineage" if here <= there else name
         text = (f"No break-even: {cheaper} costs less at every request volume "
                 f"(EPC difference {fmt_carbon(quantity(d_epc, 'gCO2e'))}, per-request "
                 f"difference {fmt_carbon(quantity(d_c, 'gCO2e'))}).")
     else:
-        n = d_epc / d_c
         first = "this lineage" if d_epc > 0 else name
         other = name if first == "this lineage" else "this lineage"
         text = (f"Below {fmt_count(n)} lifetime requests {first} costs less; above it "
                 f"{other} does.")
     return BreakEven(alternative=name, alternative_epc=alt_epc.value,
-                     alternative_per_request=quantity(alt_c, "gCO2e"), requests=n,
-                     explanation=text)
-
+                     alternative_per_request=alt_rate, requests=n, explanation=text)

@@ -55,6 +55,9 @@ def fmt_num(x: float, digits: int = 3) -> str:
 
 def _scaled(value_canonical: float, steps: tuple[tuple[float, str], ...]) -> str:
     v = abs(value_canonical)
+    if not math.isfinite(v):  # NaN fails every comparison: print it in the base unit
+        base = next((u for f, u in steps if f == 1.0), steps[-1][1])
+        return f"{value_canonical} {base}"
     for factor, unit in steps:
         if v >= factor:
             return f"{fmt_num(value_canonical / factor)} {unit}"

@@ -44,7 +44,7 @@ __all__ = [
     "LineageEdge",
     "LineageNode",
     "LineageSection",
-    "PerRequest",
+    "PerRequestFigure",
     "PhaseShare",
     "ProvenanceLabel",
 ]
@@ -59,7 +59,7 @@ ProvenanceLabel = Literal["measured", "sampled", "estimated", "reported", "mixed
 #: Separates several sources in one ``source`` field (a source may itself contain "; ").
 SOURCE_SEP = "\n"
 
-#: The statement every datasheet carries (METRICS.md: gross emissions only).
+#: The statement every datasheet carries (specs/metrics.md: gross emissions only).
 NO_OFFSETS = ("No offsets, renewable-energy certificates or avoided emissions are applied: "
               "every figure is a gross emission.")
 
@@ -244,7 +244,7 @@ class CostCurve(Record):
     break_even: BreakEven | None = None
 
 
-class PerRequest(Record):
+class PerRequestFigure(Record):
     """Per-request ASC^e broken into parts, beside the inference-only figure."""
 
     parts: dict[str, CarbonFigure]
@@ -308,7 +308,7 @@ class Datasheet(Record):
     identity: Identity
     lineage: LineageSection
     epc: EpcSection
-    per_request: PerRequest | None = None
+    per_request: PerRequestFigure | None = None
     per_request_missing: str | None = Field(
         default=None, description="why there is no per-request figure (e.g. a dataset)")
     assumptions: list[Assumption]

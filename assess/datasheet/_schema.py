@@ -63,7 +63,7 @@ def validate_datasheet_json(document: str | dict[str, Any]) -> None:
 
 
 def _main(argv: list[str]) -> int:
-    target = Path(argv[0]) if argv else Path(__file__).resolve().parents[1] / "specs" / (
+    target = Path(argv[0]) if argv else Path(__file__).resolve().parents[2] / "specs" / (
         "datasheet.schema.json")
     target.write_text(schema_text(), encoding="utf-8")
     print(f"wrote {target}")

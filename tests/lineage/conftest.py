@@ -1,4 +1,5 @@
-"""Fixtures of the lineage tests: the ledger URL (one parameter per database) and job makers.
+"""Fixtures of the lineage tests: the ledger URL (one parameter per database), job makers,
+and a small graph of three models (``g``).
 
 ``ledger_url`` is parametrised over the databases the ledger must work on: ``sqlite``
 and ``postgresql``: the latter reads its server from ``MODELCARBON_TEST_PG_URL`` (set by
@@ -17,7 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
-from carbon import EnergyUse, Facility, Job, System
+from carbon import Q_, EnergyUse, Facility, Job, System
+from lineage import ProvenanceGraph, ReportedCarbon
 
 DATABASES = ["sqlite", "postgresql"]
 
@@ -69,3 +71,18 @@ def make_job(energy_kwh: float = 1.0, *, name: str = "job", hours: float = 1.0,
 @pytest.fixture
 def job_factory() -> Callable[..., Job]:
     return make_job
+
+
+def rc(grams: float, id: str | None = None) -> ReportedCarbon:
+    """A reported figure of ``grams`` gCO2e (with a fixed job id when given)."""
+    kw = {} if id is None else {"id": id}
+    return ReportedCarbon(carbon=Q_(grams, "gCO2e"), source="test", **kw)
+
+
+@pytest.fixture
+def g() -> ProvenanceGraph:
+    """Three models ``a``, ``b``, ``c`` and nothing else."""
+    g = ProvenanceGraph()
+    for pid in ("a", "b", "c"):
+        g.add_model(pid, name=pid)
+    return g

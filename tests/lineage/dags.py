@@ -1,9 +1,10 @@
-"""Generated lineage DAGs for property tests, a builder, and the naive EPC oracle."""
+"""Generated lineage DAGs for property tests, a builder, the naive EPC oracle, a golden DAG."""
 
 from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,8 +59,21 @@ def specs(draw: Any, *, max_nodes: int = 8, policies: tuple[str, ...] = (
     return Spec(nodes, edges, jobs)
 
 
-def build(spec: Spec, order: list[int] | None = None) -> ProvenanceGraph:
-    """Build a graph from a spec: products, then edges, then jobs (or a mixed ``order``)."""
+#: A pinned diamond: a (100 g) -> b, c (equal: 0.5 each) -> d (0.5 of b, full c).
+DIAMOND = Spec(
+    nodes=[("a", "model"), ("b", "model"), ("c", "model"), ("d", "model")],
+    edges=[{"parent": "a", "child": "b", "kind": "fine_tuned_from", "policy": "equal"},
+           {"parent": "a", "child": "c", "kind": "fine_tuned_from", "policy": "equal"},
+           {"parent": "b", "child": "d", "kind": "derived_from", "policy": "share", "share": 0.5},
+           {"parent": "c", "child": "d", "kind": "derived_from", "policy": "full"}],
+    jobs=[("a", 100.0, "training"), ("d", 1.0, "retraining")],
+)
+
+
+def build(spec: Spec, order: list[int] | None = None,
+          after: Callable[[ProvenanceGraph], object] | None = None) -> ProvenanceGraph:
+    """Build a graph from a spec: products, then edges, then jobs (or a mixed ``order``),
+    one at a time; ``after(graph)`` is called after each (e.g. to validate as it grows)."""
     g = ProvenanceGraph()
     ops: list[tuple[str, Any]] = ([("node", x) for x in spec.nodes]
                                   + [("edge", e) for e in spec.edges]
@@ -78,6 +92,8 @@ def build(spec: Spec, order: list[int] | None = None) -> ProvenanceGraph:
             k, (pid, c, phase) = x
             g.add_job(pid, ReportedCarbon(carbon=quantity(c, "gCO2e"), source="test",
                                           id=f"job{k}"), phase=phase)
+        if after is not None:
+            after(g)
     return g
 
 

@@ -1,18 +1,24 @@
-"""Per-request amortisation and strategy comparison, on numbers and against the formulas."""
+"""Per-request amortisation, the break-even volume and the cost curve, on numbers, against
+the formulas and a naive oracle; unknown re-training refused alike everywhere."""
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from carbon import Q_, InvalidValueError, PlatformUse, RetrainingUse, asc_e
+from carbon import Q_, InvalidValueError, PlatformUse, RetrainingUse, UnitMismatchError, asc_e
 from lineage import (
     BOUNDARY,
     ProvenanceGraph,
     ReportedCarbon,
     Strategy,
+    break_even,
     compare_strategies,
+    cost_curve,
     per_request,
 )
 from tests.lineage.conftest import make_job
@@ -72,6 +78,8 @@ def test_unknown_shares_are_errors_not_zero() -> None:
 @settings(max_examples=40)
 @given(st.floats(0, 1e9), st.floats(0, 10), st.floats(0, 1e9), st.floats(0, 10),
        st.floats(1, 1e12))
+@example(5e-324, 0.0, 0.0, 10.0, 1.0)  # the crossing underflows: a is cheaper everywhere
+@example(1e9, 0.0, 0.0, 5e-324, 1.0)  # the crossing overflows: b is cheaper everywhere
 def test_break_even_is_where_costs_meet(ea: float, ra: float, eb: float, rb: float,
                                         volume: float) -> None:
     a = Strategy.of("a", epc=Q_(ea, "gCO2e"), per_request=Q_(ra, "gCO2e"))
@@ -110,3 +118,96 @@ def test_strategy_from_graph_fine_tune_vs_scratch() -> None:
     c2 = compare_strategies(a, b2)
     assert c2.break_even_requests == pytest.approx((5.05e6 - 1e6) / 2.0)
     assert len(c2.curve) == 25 and c2.curve.index.name == "lifetime requests"
+
+
+def g_(x: float) -> object:
+    return Q_(x, "gCO2e")
+
+
+@pytest.mark.parametrize(("ea", "ra", "eb", "rb", "want"), [
+    (10e6, 2.0, 1e6, 5.0, 3e6),  # reuse a foundation model vs train small (the docstring)
+    (1e6, 5.0, 10e6, 2.0, 3e6),  # the same, named the other way round
+    (1e6, 2.0, 10e6, 5.0, None),  # a has less of both: never worse
+    (5.0, 1.0, 5.0, 1.0, None),  # identical strategies
+    (5.0, 1.0, 5.0, 2.0, None),  # equal EPC: the cheaper request wins at every volume
+    (5.0, 1.0, 9.0, 1.0, None),  # equal requests: the smaller EPC wins at every volume
+    (0.0, 3.0, 6.0, 1.0, 3.0),
+])
+def test_break_even_table(ea: float, ra: float, eb: float, rb: float,
+                          want: float | None) -> None:
+    got = break_even(g_(ea), g_(ra), g_(eb), g_(rb))
+    assert got == (None if want is None else pytest.approx(want))
+
+
+def test_break_even_takes_any_carbon_unit_and_refuses_bare_numbers() -> None:
+    assert break_even(Q_(10, "tCO2e"), Q_(2, "gCO2e"), Q_(1000, "kgCO2e"),
+                      Q_(0.005, "kgCO2e")) == pytest.approx(3e6)
+    with pytest.raises(UnitMismatchError):
+        break_even(10.0, g_(1), g_(1), g_(2))
+    with pytest.raises(InvalidValueError):
+        break_even(g_(-1.0), g_(1), g_(1), g_(2))
+
+
+@settings(max_examples=60)
+@given(st.floats(0, 1e9), st.floats(0, 10), st.floats(0, 1e9), st.floats(0, 10))
+@example(1000.0, 0.001, 3.0, 0.004)
+def test_break_even_against_lifetime_totals(ea: float, ra: float, eb: float, rb: float) -> None:
+    """Naive oracle: the lifetime totals E + N r of both, evaluated on a wide grid."""
+    n = break_even(g_(ea), g_(ra), g_(eb), g_(rb))
+    if n is None:
+        signs = {ea + v * ra < eb + v * rb for v in (10.0 ** k for k in range(-3, 16))
+                 if not math.isclose(ea + v * ra, eb + v * rb)}
+        assert len(signs) <= 1
+    else:
+        assert n > 0 and math.isfinite(n)
+        assert ea + n * ra == pytest.approx(eb + n * rb, rel=1e-6)
+
+
+def test_cost_curve_is_rest_plus_epc_over_volume() -> None:
+    c = cost_curve(Q_(1, "tCO2e"), g_(5.0), [1e5, 1e6, 1e9])
+    np.testing.assert_allclose(c.m_as("gCO2e"), [15.0, 6.0, 5.001])
+    assert cost_curve(g_(10.0), g_(1.0), 4).m_as("gCO2e") == pytest.approx(3.5)
+    s = Strategy.of("s", epc=Q_(1, "tCO2e"), per_request=g_(5.0))
+    np.testing.assert_array_equal(s.cost_per_request_g([1e5, 1e6, 1e9]), c.m_as("gCO2e"))
+
+
+@pytest.mark.parametrize("volumes", [[0.0], [-1.0], [math.nan], [1.0, math.inf]])
+def test_cost_curve_refuses_volumes_that_are_not_positive(volumes: list[float]) -> None:
+    with pytest.raises(InvalidValueError) as info:
+        cost_curve(g_(1.0), g_(1.0), volumes)
+    assert info.value.field == "requests"
+
+
+def test_comparison_uses_the_break_even_and_the_curve() -> None:
+    a = Strategy.of("a", epc=Q_(10, "tCO2e"), per_request=g_(2.0))
+    b = Strategy.of("b", epc=Q_(1, "tCO2e"), per_request=g_(5.0))
+    c = compare_strategies(a, b, [1e5, 1e7])
+    assert c.break_even_requests == break_even(Q_(10, "tCO2e"), g_(2.0), Q_(1, "tCO2e"),
+                                               g_(5.0))
+    assert c.reason.startswith("below 3e+06 lifetime requests b is cheaper")
+    np.testing.assert_array_equal(c.curve["a [gCO2e/request]"],
+                                  cost_curve(Q_(10, "tCO2e"), g_(2.0), [1e5, 1e7]).m_as("gCO2e"))
+    with pytest.raises(InvalidValueError, match="volumes"):
+        compare_strategies(a, b, [0.0])
+
+
+def test_strategy_from_graph_refuses_unknown_retraining_like_per_request() -> None:
+    """Unknown is never zero: re-training jobs with no request count are refused by both."""
+    g = graph()
+    g.add_job("m", ReportedCarbon(carbon="2 kgCO2e", source="t"), phase="retraining")
+    with pytest.raises(InvalidValueError) as info:
+        Strategy.from_graph(g, "m", g_(1.0))
+    assert info.value.field == "retraining_requests"
+    assert "retraining_requests=" in str(info.value) and "RetrainingUse" in str(info.value)
+    with pytest.raises(InvalidValueError, match="retraining_requests"):
+        per_request(g, "m", g_(1.0), requests=10)
+    s = Strategy.from_graph(g, "m", g_(1.0), retraining_requests=1000)
+    r = per_request(g, "m", g_(1.0), requests=1e6, retraining_requests=1000)
+    assert s.per_request_g == pytest.approx(1.0 + 2.0) == pytest.approx(
+        r.inference_g + r.retraining_g)
+    given_rt = Strategy.from_graph(g, "m", g_(1.0),
+                                   retraining=RetrainingUse(carbon="1 kgCO2e", requests=100))
+    assert given_rt.per_request_g == pytest.approx(11.0)
+    # nothing recorded: no share, as per_request (which notes it)
+    assert Strategy.from_graph(graph(), "m", g_(1.0)).per_request_g == 1.0
+    assert per_request(graph(), "m", g_(1.0), requests=1).notes == ("no re-training recorded",)

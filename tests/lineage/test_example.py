@@ -49,7 +49,24 @@ def test_lineage_shape_and_labels() -> None:
     sources = bert_family_data()["sources"]
     assert all(g.product(p)["source"] for p in g.products())
     assert all(j.source for j in g.jobs()) and len(sources) == 6
-    assert "NOT included" in g.jobs("roberta")[0].record.energy[0].system.source
+    system = g.jobs("roberta")[0].record.energy[0].system
+    assert system.embodied is None and "no sourced figure" in system.embodied_unknown
+
+
+def test_unknown_embodied_makes_every_epc_carrying_it_a_lower_bound() -> None:
+    # bug: the V100s' embodied carbon was booked as 0 gCO2e and RoBERTa's EPC read complete
+    g = bert_family(FACILITY)
+    r = g.epc("roberta")
+    assert not r.complete and r.unknown and any("embodied carbon of 1024 x NVIDIA V100" in p
+                                                for p in r.partial)
+    assert "lower bound" in r.label
+    d = g.epc("distilbert")  # inherits BERT's and carries its own distillation job
+    assert any(p.startswith("distilbert: embodied carbon") for p in d.partial)
+    assert any(p.startswith("bert: embodied carbon") for p in d.partial)
+    frame = g.epc_all()
+    assert not frame.loc["roberta", "complete"] and not frame.loc["distilbert", "complete"]
+    given = bert_family(FACILITY, gpu_embodied="150 kgCO2e")
+    assert not given.epc("roberta").partial
 
 
 def test_embodied_when_given() -> None:

@@ -27,6 +27,7 @@ from carbon import (
     ProductUse,
     SourceMix,
     System,
+    asc_e,
     country,
 )
 from lineage import (
@@ -166,12 +167,12 @@ def test_migrations(ledger_url: str) -> None:
         assert old.schema_version == 1
         old.add_job(make_job(1.0, job_id="before-migration"))
     with Ledger(ledger_url) as new:
-        assert new.schema_version == SCHEMA_VERSION == 2
+        assert new.schema_version == SCHEMA_VERSION == 3
         assert [j.record.id for j in new.jobs()] == ["before-migration"]
         with new.engine.connect() as conn:
             versions = conn.execute(text(
                 "SELECT version FROM schema_migrations ORDER BY version")).scalars().all()
-    assert versions == [1, 2]
+    assert versions == [1, 2, 3]
     engine = create_engine(ledger_url if "://" in ledger_url else f"sqlite:///{ledger_url}")
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO schema_migrations (version, name, applied_at) "
@@ -179,6 +180,43 @@ def test_migrations(ledger_url: str) -> None:
     engine.dispose()
     with pytest.raises(SchemaVersionError, match="newer"):
         Ledger(ledger_url)
+
+
+def _as_version_2(url: str) -> None:
+    """Give a fresh ledger the systems table a version-2 ledger has (embodied_g NOT NULL, no
+    embodied_unknown) and forget migration 3, as a ledger written before it would be."""
+    engine = create_engine(url if "://" in url else f"sqlite:///{url}")
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE systems DROP COLUMN embodied_unknown"))
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE systems ALTER COLUMN embodied_g SET NOT NULL"))
+        else:
+            v = conn.exec_driver_sql("PRAGMA schema_version").scalar_one()
+            conn.exec_driver_sql("PRAGMA writable_schema=ON")
+            conn.exec_driver_sql("UPDATE sqlite_schema SET sql = replace(sql, 'embodied_g "
+                                 "FLOAT', 'embodied_g FLOAT NOT NULL') WHERE name = 'systems'")
+            conn.exec_driver_sql(f"PRAGMA schema_version={int(v) + 1}")
+            conn.exec_driver_sql("PRAGMA writable_schema=OFF")
+        conn.execute(text("DELETE FROM schema_migrations WHERE version = 3"))
+    engine.dispose()
+
+
+def test_migration_3_lets_a_version_2_ledger_store_unknown_embodied(ledger_url: str) -> None:
+    with Ledger(ledger_url, upto=2) as old:
+        old.add_job(make_job(1.0, job_id="before"))
+    _as_version_2(ledger_url)
+    fac = Facility(name="dc", pue=1.2, mix="300 gCO2e/kWh")
+    card = System(name="V100", lifetime="3 year", facility=fac,
+                  embodied_unknown="no sourced figure")
+    job = Job(name="j", duration="1 h", id="unknown-embodied",
+              energy=[EnergyUse(system=card, energy="1 kWh", provenance="estimated")])
+    with Ledger(ledger_url) as new:
+        assert new.schema_version == 3
+        new.add_job(job)
+        back = {j.record.id: j.record for j in new.jobs()}
+    assert back["unknown-embodied"] == job and back["unknown-embodied"].energy[0].system \
+        .embodied is None
+    assert asc_e(back["unknown-embodied"]).unknown  # still a lower bound after the round trip
 
 
 def test_failed_transaction_leaves_nothing(ledger_url: str) -> None:

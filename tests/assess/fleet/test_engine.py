@@ -1,0 +1,129 @@
+"""The fleet engines (assess.fleet._engine, _parquet): Dask equals pandas, the same random logs
+on a dask.distributed LocalCluster of 2 workers; Parquet read piecewise."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from assess.fleet import account_requests
+from assess.fleet._parquet import parquet_pieces
+from carbon import PART_COLUMNS, DataError, partial_sums, request_carbon, summarise
+from tests.carbon import request_logs as L
+
+dd = pytest.importorskip("dask.dataframe")
+pq = pytest.importorskip("pyarrow.parquet")
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Any]:
+    # threads in this process keep the test fast; the benchmark uses worker processes.
+    # No memory limit: in-process workers would measure the whole pytest process (torch and
+    # the models of earlier tests loaded) against it, pause, and leave no valid worker.
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None, memory_limit=0) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def client(cluster: Any) -> Iterator[Any]:
+    with distributed.Client(cluster) as c:
+        yield c
+
+
+def write_by_day(log: pd.DataFrame, root: Path) -> Path:
+    """Parquet partitioned by UTC day, Hive style (logs/day=2026-03-01/part-0.parquet)."""
+    for day, part in log.groupby(log["start"].dt.strftime("%Y-%m-%d")):
+        d = root / f"day={day}"
+        d.mkdir(parents=True)
+        part.to_parquet(d / "part-0.parquet")
+    return root
+
+
+def assert_same_report(a: Any, b: Any) -> None:
+    pd.testing.assert_frame_equal(a.by_key, b.by_key, rtol=1e-12)
+    for name in ("by_model", "by_day", "by_region"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), rtol=1e-12)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_dask_from_parquet_by_day_equals_pandas(tmp_path: Path, client: Any, seed: int) -> None:
+    log = L.logs(4000, seed=seed)
+    tables = L.tables(seed=seed)
+    root = write_by_day(log, tmp_path / "logs")
+    ref = account_requests(log, tables)
+    got = account_requests(str(root), tables, client=client)
+    assert_same_report(ref, got)
+    per = got.per_request.compute().sort_index()
+    assert per.index.name == "request_id"
+    for c in PART_COLUMNS:
+        assert per[c].to_numpy() == pytest.approx(ref.per_request[c].to_numpy(), rel=1e-12)
+
+
+def test_glob_of_files_and_scheduler_address(tmp_path: Path, cluster: Any) -> None:
+    log = L.logs(1500, seed=7, energy=False)
+    tables = L.tables(share="requests")
+    for i, a in enumerate(range(0, len(log), 500)):
+        # request_id as a plain column: dask 2026.8 cannot read back the RangeIndex metadata
+        # that pandas writes for a sliced frame
+        log.iloc[a:a + 500].reset_index().to_parquet(tmp_path / f"part-{i}.parquet",
+                                                     index=False)
+    got = account_requests(str(tmp_path / "*.parquet"), tables,
+                           scheduler=cluster.scheduler_address)
+    assert_same_report(account_requests(log, tables), got)
+    assert got.requests == 1500
+
+
+def test_dask_dataframe_in_memory(client: Any) -> None:
+    log = L.logs(1000, seed=9)
+    tables = L.tables()
+    got = account_requests(dd.from_pandas(log, npartitions=4), tables, client=client)
+    assert_same_report(account_requests(log, tables), got)
+
+
+def test_a_gap_on_a_worker_is_the_same_error(tmp_path: Path, client: Any) -> None:
+    log = L.logs(200, seed=4)
+    log.loc[7, "region"] = "ESP"
+    root = write_by_day(log, tmp_path / "logs")
+    with pytest.raises(DataError, match="region 'ESP' has no hourly series"):
+        account_requests(str(root), L.tables(), client=client)
+
+
+def test_row_groups_make_the_partitions(tmp_path: Path, client: Any) -> None:
+    log = L.logs(2500, seed=12)
+    log["note"] = "not read"  # a column request_carbon does not use
+    root = tmp_path / "logs"
+    for day, part in log.groupby(log["start"].dt.strftime("%Y-%m-%d")):
+        (root / f"day={day}").mkdir(parents=True)
+        part.to_parquet(root / f"day={day}" / "part-0.parquet", row_group_size=100)
+    pieces = parquet_pieces(str(root), partition_rows=250)
+    assert pieces is not None
+    sizes = [sum(pq.ParquetFile(f).metadata.row_group(i).num_rows for i in g)
+             for f, g in zip(pieces.files, pieces.row_groups, strict=True)]
+    assert max(sizes) <= 250 and "note" not in pieces.columns
+    first = pieces.read(0)
+    assert isinstance(first["model"].dtype, pd.CategoricalDtype)
+    assert first.index.name == "request_id"
+    assert sum(len(pieces.read(i)) for i in range(len(pieces.files))) == len(log)
+    got = account_requests(str(root), L.tables(), client=client, partition_rows=250)
+    assert_same_report(account_requests(log, L.tables()), got)
+    assert got.per_request.npartitions == len(pieces.files)
+
+
+def test_a_url_is_left_to_dask_and_nothing_found_is_an_error(tmp_path: Path) -> None:
+    assert parquet_pieces("s3://bucket/logs/*.parquet", 1000) is None
+    assert parquet_pieces(["a.parquet", "b.parquet"], 1000) is None
+    with pytest.raises(DataError, match="Parquet"):
+        parquet_pieces(str(tmp_path / "*.parquet"), 1000)
+
+
+def test_pandas_engine_is_the_carbon_arithmetic() -> None:
+    log = L.logs(500, seed=13)
+    tables = L.tables()
+    per = request_carbon(log, tables)
+    assert_same_report(account_requests(log, tables), summarise(partial_sums(per)))

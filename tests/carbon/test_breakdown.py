@@ -1,0 +1,142 @@
+"""asc_e and its Breakdown: the worked example of METRICS.md, parts that sum to the total and
+match a naive pint oracle, splitting a job preserves every term, and the wiring of windows,
+held durations, fractions and uncertainties."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import carbon
+from carbon import Q_, InvalidValueError
+from tests.carbon import golden
+from tests.carbon.examples import BOX, FAC, hourly, job, use
+from tests.carbon.strategies import job_args
+
+REL = 1e-9
+
+
+def close(a: float, b: float, rel: float = REL) -> bool:
+    return math.isclose(a, b, rel_tol=rel, abs_tol=1e-300)
+
+
+def _asc(energy: Any, intensity: Any, pue: float, embodied: Any, duration: Any,
+         lifetime: Any) -> Any:
+    fac = carbon.Facility(name="f", pue=pue, mix=intensity)
+    box = carbon.System(name="s", embodied=embodied, lifetime=lifetime, facility=fac)
+    j = carbon.Job(name="j", duration=duration,
+                   energy=[carbon.EnergyUse(system=box, energy=energy, provenance="reported")])
+    return carbon.asc_e(j).asc
+
+
+VECTORS = golden.vectors("asc")
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=golden.ids(VECTORS))
+def test_golden(vector: dict[str, Any]) -> None:
+    golden.check(vector, _asc)
+
+
+@given(args=job_args)
+def test_breakdown_parts_sum_to_total_and_match_the_pint_oracle(args: tuple) -> None:
+    e, t, pue, ci, emb, lt, u, rate, n, epc, plt, npar = args
+    b = carbon.asc_e(job(*args))
+    assert close(sum(q.m for q in b.parts().values()), b.asc_e.m)
+    # naive oracle: the formulas written out with pint quantities
+    E, T = Q_(e, "kWh"), Q_(t, "s")
+    oracle = (E * pue * Q_(ci, "gCO2e/kWh") + Q_(emb, "gCO2e") * T / Q_(lt, "s") * u
+              + Q_(rate, "gCO2e/s") * T / n + Q_(epc, "gCO2e") * T / (Q_(plt, "s") * npar))
+    assert close(b.asc_e.m, oracle.m_as("gCO2e"))
+    assert close(b.jsc.m + b.embodied_g, b.asc.m) and close(b.jsc.m + b.platform_g, b.jsc_e.m)
+
+
+@given(args=job_args, split=st.floats(min_value=0.01, max_value=0.99))
+def test_splitting_a_job_in_two_preserves_every_term(args: tuple, split: float) -> None:
+    e, t, *rest = args
+    whole = carbon.asc_e(job(e, t, *rest))
+    a = carbon.asc_e(job(e * split, t * split, *rest))
+    b = carbon.asc_e(job(e * (1 - split), t * (1 - split), *rest))
+    for part in carbon.PARTS:
+        w = getattr(whole, f"{part}_g")
+        assert math.isclose(getattr(a + b, f"{part}_g"), w, rel_tol=1e-9, abs_tol=1e-12 * (1 + w))
+
+
+def test_the_parts_are_the_six_terms_in_report_order() -> None:
+    b = carbon.asc_e(carbon.Job(name="j", duration="1 h", energy=[use()]))
+    assert tuple(b.parts()) == carbon.PARTS == (
+        "operational", "overhead", "embodied", "platform", "products", "retraining")
+    assert b.total == b.asc_e and str(b.asc_e.units) == "gCO2e"
+
+
+def test_one_line_per_system_with_its_provenance() -> None:
+    other = carbon.System(name="gpu", embodied="150 kgCO2e", lifetime="3 year", facility=FAC)
+    j = carbon.Job(name="j", duration="1 h", energy=[
+        use(), carbon.EnergyUse(system=other, energy="2 kWh", provenance="sampled")])
+    b = carbon.asc_e(j)
+    assert [(s.system, s.provenance, s.energy_kwh) for s in b.systems] == [
+        ("box", "measured", 1.0), ("gpu", "sampled", 2.0)]
+    assert sum(s.operational_g + s.overhead_g for s in b.systems) == pytest.approx(b.jsc_g)
+    assert b.systems[1].operational_g == pytest.approx(2 * 400)
+    assert b.systems[1].overhead_g == pytest.approx(2 * 0.1 * 400)
+
+
+def test_retraining_and_requests_basis_products() -> None:
+    j = carbon.Job(name="j", duration="1 s", energy=[use(energy="0 kWh")],
+                   products=[carbon.ProductUse(name="m", epc="1 tCO2e", requests=1e6)],
+                   retraining=carbon.RetrainingUse(carbon="2 kgCO2e", requests=1e3))
+    b = carbon.asc_e(j)
+    assert b.products_g == pytest.approx(1.0) and b.retraining_g == pytest.approx(2.0)
+    assert b.jsc_g == 0.0 and b.asc_e_g == pytest.approx(b.embodied_g + 3.0)
+
+
+def test_uncertainty_is_none_when_one_figure_has_none() -> None:
+    j = carbon.Job(name="j", duration="1 h",
+                   energy=[use(uncertainty="0.1 kWh"), use()])
+    assert carbon.asc_e(j).uncertainty is None
+    job2 = carbon.Job(name="j", duration="1 h", energy=[use(uncertainty="0.1 kWh")])
+    assert carbon.asc_e(job2).uncertainty.m == pytest.approx(0.1 * 1.1 * 400)
+
+
+def test_adding_breakdowns_adds_uncertainties_only_when_both_are_known() -> None:
+    known = carbon.asc_e(carbon.Job(name="a", duration="1 h", energy=[use(uncertainty="0.1 kWh")]))
+    unknown = carbon.asc_e(carbon.Job(name="b", duration="1 h", energy=[use()]))
+    assert (known + known).uncertainty_g == pytest.approx(2 * known.uncertainty_g)
+    assert (known + unknown).uncertainty is None and (unknown + known).uncertainty is None
+    assert len((known + unknown).systems) == 2
+
+
+def test_held_duration_and_fraction_per_system() -> None:
+    j = carbon.Job(name="j", duration="10 h",
+                   energy=[use(duration="1 h", fraction=0.25)])
+    expected = 1e6 * 3600 / (4 * 365 * 86400) * 0.25
+    assert carbon.asc_e(j).embodied_g == pytest.approx(expected, rel=1e-12)
+
+
+def test_hourly_job_in_a_facility_uses_the_window() -> None:
+    fac = carbon.Facility(name="dc", pue=1.0, mix=hourly([100.0, 300.0]))
+    box = carbon.System(name="b", embodied="0 gCO2e", lifetime="1 year", facility=fac)
+    j = carbon.Job(name="j", start=datetime(2026, 1, 1, 0, 30, tzinfo=UTC),
+                   end=datetime(2026, 1, 1, 1, 30, tzinfo=UTC),
+                   energy=[carbon.EnergyUse(system=box, energy="1 kWh", provenance="measured")])
+    assert carbon.asc_e(j).jsc.m == pytest.approx(200.0)
+
+
+def test_hourly_needs_a_window() -> None:
+    fac = carbon.Facility(name="dc", pue=1.0, mix=hourly([100.0]))
+    box = carbon.System(name="b", embodied="0 gCO2e", lifetime="1 year", facility=fac)
+    j = carbon.Job(name="j", duration="1 h",
+                   energy=[carbon.EnergyUse(system=box, energy="1 kWh", provenance="measured")])
+    with pytest.raises(InvalidValueError, match="window"):
+        carbon.asc_e(j)
+
+
+def test_a_breakdown_is_frozen() -> None:
+    b = carbon.asc_e(carbon.Job(name="j", duration="1 h", energy=[use()]))
+    with pytest.raises(AttributeError):
+        b.operational_g = 0.0  # type: ignore[misc]
+    assert BOX.embodied.m == 1e6  # the records it read are untouched

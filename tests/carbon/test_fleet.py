@@ -1,0 +1,180 @@
+"""The fleet path asc_e_frame: equal to the scalar path on random frames, explicit terms,
+errors that name the column (and the row), and blocked evaluation across block boundaries."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import carbon
+from carbon import DataError, InvalidValueError, UnitMismatchError
+from tests.carbon.examples import job
+from tests.carbon.strategies import job_args
+
+
+def close(a: float, b: float, rel: float = 1e-9) -> bool:
+    return math.isclose(a, b, rel_tol=rel, abs_tol=1e-300)
+
+
+BASE = {"energy [kJ]": [1.0], "pue": [1.08], "intensity [gCO2e/kWh]": [665.6],
+        "duration [min]": [5.0]}
+
+
+@pytest.mark.parametrize(
+    ("extra", "error", "match"),
+    [
+        ({"energy [kJ]": [-1.0]}, InvalidValueError, "energy"),
+        ({"pue": [0.9]}, InvalidValueError, "pue"),
+        ({"intensity [gCO2e/kWh]": [np.nan]}, InvalidValueError, "intensity"),
+        ({"embodied [gCO2e]": [1.0]}, DataError, "lifetime"),
+        ({"embodied [kg]": [1.0], "lifetime [year]": [1.0]}, UnitMismatchError, "embodied"),
+        ({"embodied [gCO2e]": [1.0], "lifetime [year]": [0.0]}, InvalidValueError, "lifetime"),
+        ({"platform_rate [gCO2e/s]": [1.0]}, DataError, "concurrent_jobs"),
+        ({"epc [gCO2e]": [1.0]}, DataError, "product_lifetime"),
+        ({"retraining [gCO2e]": [1.0]}, DataError, "retraining_requests"),
+        ({"pue [W]": [1.0]}, DataError, "pue"),
+    ],
+)
+def test_fleet_errors(extra: dict[str, list[float]], error: type, match: str) -> None:
+    df = pd.DataFrame({**BASE, **extra})
+    with pytest.raises(error, match=match):
+        carbon.asc_e_frame(df)
+
+
+def test_fleet_needs_units_on_physical_columns() -> None:
+    df = pd.DataFrame({"energy": [1.0], "pue": [1.0], "intensity [gCO2e/kWh]": [1.0],
+                       "duration [s]": [1.0]})
+    with pytest.raises(UnitMismatchError, match=r"energy \[kWh\]"):
+        carbon.asc_e_frame(df)
+
+
+def test_fleet_terms_are_explicit() -> None:
+    out = carbon.asc_e_frame(pd.DataFrame(BASE))
+    assert out.attrs["terms"] == ["operational", "overhead"]
+    assert out["asc_e [gCO2e]"].iloc[0] == pytest.approx(0.19968)
+
+
+def test_blocked_evaluation_across_block_boundaries(monkeypatch: pytest.MonkeyPatch) -> None:
+    import carbon._fleet as fleet
+
+    rng = np.random.default_rng(3)
+    n = 50
+    df = pd.DataFrame({"energy [Wh]": rng.uniform(0, 5, n), "pue": rng.uniform(1, 2, n),
+                       "intensity [gCO2e/kWh]": rng.uniform(0, 900, n),
+                       "duration [s]": rng.uniform(0, 60, n),
+                       "embodied [kgCO2e]": rng.uniform(0, 9e3, n),
+                       "lifetime [year]": rng.uniform(1, 6, n),
+                       "platform_rate [gCO2e/min]": rng.uniform(0, 50, n),
+                       "concurrent_jobs": rng.integers(1, 20, n).astype(float)},
+                      index=pd.RangeIndex(100, 100 + n))
+    whole = carbon.asc_e_frame(df)
+    monkeypatch.setattr(fleet, "BLOCK_ROWS", 7)
+    blocked = carbon.asc_e_frame(df)
+    pd.testing.assert_frame_equal(whole, blocked, rtol=1e-15)
+    # totals use E*PUE*CI, the breakdown E*CI + E*(PUE-1)*CI: equal up to rounding
+    assert np.allclose(carbon.asc_e_frame(df, breakdown=False).to_numpy(),
+                       blocked["asc_e [gCO2e]"].to_numpy(), rtol=1e-12, atol=0)
+    bad = df.copy()
+    bad.loc[143, "lifetime [year]"] = np.inf  # a denominator in a later block
+    with pytest.raises(InvalidValueError, match=r"lifetime \[year\]\[143\]"):
+        carbon.asc_e_frame(bad)
+    bad = df.copy()
+    bad.loc[130, "energy [Wh]"] = np.inf  # a numerator: caught by the block's total
+    with pytest.raises(InvalidValueError, match=r"energy \[Wh\]\[130\]"):
+        carbon.asc_e_frame(bad, breakdown=False)
+
+
+@given(rows=st.lists(job_args, min_size=1, max_size=20))
+def test_vectorised_equals_scalar_on_random_frames(rows: list[tuple]) -> None:
+    cols = ["energy [kWh]", "duration [s]", "pue", "intensity [gCO2e/kWh]", "embodied [gCO2e]",
+            "lifetime [s]", "fraction", "platform_rate [gCO2e/s]", "concurrent_jobs",
+            "epc [gCO2e]", "product_lifetime [s]", "parallel_jobs"]
+    df = pd.DataFrame(rows, columns=cols)
+    frame = carbon.asc_e_frame(df)
+    for i, args in enumerate(rows):
+        b = carbon.asc_e(job(*args))
+        for part in carbon.PARTS:
+            assert close(frame[f"{part} [gCO2e]"].iloc[i], getattr(b, f"{part}_g"))
+        assert close(frame["asc_e [gCO2e]"].iloc[i], b.asc_e_g)
+        assert close(frame["jsc [gCO2e]"].iloc[i], b.jsc_g)
+    assert np.allclose(carbon.asc_e_frame(df, breakdown=False).to_numpy(),
+                       frame["asc_e [gCO2e]"].to_numpy(), rtol=1e-12)
+
+
+ENERGY_UNITS = {"kWh": 1.0, "Wh": 1e3, "kJ": 3600.0, "J": 3.6e6, "MJ": 3.6}
+
+
+@given(e=st.lists(st.floats(0, 1e3), min_size=1, max_size=10),
+       unit=st.sampled_from(sorted(ENERGY_UNITS)),
+       t_unit=st.sampled_from(["s", "min", "h"]))
+def test_the_unit_in_a_column_name_is_converted_once(e: list[float], unit: str,
+                                                     t_unit: str) -> None:
+    n = len(e)
+    ref = carbon.asc_e_frame(pd.DataFrame({
+        "energy [kWh]": e, "pue": [1.2] * n, "intensity [gCO2e/kWh]": [300.0] * n,
+        "duration [s]": [60.0] * n, "embodied [gCO2e]": [1e6] * n,
+        "lifetime [s]": [1e8] * n}))
+    seconds = {"s": 1.0, "min": 60.0, "h": 3600.0}[t_unit]
+    got = carbon.asc_e_frame(pd.DataFrame({
+        f"energy [{unit}]": [x * ENERGY_UNITS[unit] for x in e], "pue": [1.2] * n,
+        "intensity [kgCO2e/kWh]": [0.3] * n, f"duration [{t_unit}]": [60.0 / seconds] * n,
+        "embodied [tCO2e]": [1.0] * n, "lifetime [s]": [1e8] * n}))
+    pd.testing.assert_frame_equal(got, ref, rtol=1e-12)
+
+
+def test_the_result_keeps_the_index_and_every_total() -> None:
+    df = pd.DataFrame({"energy [kJ]": [1.0, 2.0], "pue": [1.0, 1.5],
+                       "intensity [gCO2e/kWh]": [360.0, 360.0], "duration [s]": [1.0, 1.0]},
+                      index=pd.Index(["a", "b"], name="job"))
+    out = carbon.asc_e_frame(df)
+    assert list(out.index) == ["a", "b"] and out.index.name == "job"
+    assert [c for c in out.columns if c.startswith(("jsc", "asc"))] == [
+        "jsc [gCO2e]", "asc [gCO2e]", "jsc_e [gCO2e]", "asc_e [gCO2e]"]
+    assert list(out["jsc [gCO2e]"]) == pytest.approx([0.1, 0.3])
+    totals = carbon.asc_e_frame(df, breakdown=False)
+    assert isinstance(totals, pd.Series) and totals.name == "asc_e [gCO2e]"
+    assert list(totals.index) == ["a", "b"]
+
+
+def test_every_optional_term_against_the_scalar_path() -> None:
+    df = pd.DataFrame({"energy [kJ]": [1.0], "pue": [1.0], "intensity [gCO2e/kWh]": [1.0],
+                       "duration [min]": [1.0], "platform_rate [gCO2e/s]": [1.0],
+                       "platform_share": [0.5], "epc [kgCO2e]": [1.0],
+                       "product_requests": [10.0], "retraining [gCO2e]": [4.0],
+                       "retraining_requests": [2.0]})
+    out = carbon.asc_e_frame(df)
+    assert out.attrs["terms"] == ["operational", "overhead", "platform", "products",
+                                  "retraining"]
+    assert out["platform [gCO2e]"].iloc[0] == pytest.approx(
+        carbon.platform_share(carbon.Q_(1, "gCO2e/s"), duration=carbon.Q_(1, "min"),
+                              share=0.5).m)
+    assert out["products [gCO2e]"].iloc[0] == pytest.approx(100.0)
+    assert out["retraining [gCO2e]"].iloc[0] == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize(("extra", "match"), [
+    ({"platform_rate [gCO2e/s]": [1.0], "concurrent_jobs": [2.0], "platform_share": [0.5]},
+     "exactly one of 'concurrent_jobs' or 'platform_share'"),
+    ({"concurrent_jobs": [2.0]}, "platform_rate"),
+    ({"product_requests": [2.0]}, "epc"),
+    ({"epc [gCO2e]": [1.0], "product_requests": [2.0], "product_lifetime [year]": [1.0]},
+     "exactly one of 'product_lifetime"),
+])
+def test_a_term_must_be_given_one_way(extra: dict[str, list[float]], match: str) -> None:
+    df = pd.DataFrame({"energy [kJ]": [1.0], "pue": [1.0], "intensity [gCO2e/kWh]": [1.0],
+                       "duration [s]": [1.0], **extra})
+    with pytest.raises(DataError, match=match):
+        carbon.asc_e_frame(df)
+
+
+def test_an_empty_frame_gives_an_empty_result() -> None:
+    df = pd.DataFrame({"energy [kJ]": [], "pue": [], "intensity [gCO2e/kWh]": [],
+                       "duration [min]": []})
+    out = carbon.asc_e_frame(df)
+    assert len(out) == 0 and "asc_e [gCO2e]" in out.columns
+    assert out.attrs["terms"] == ["operational", "overhead"]

@@ -1,0 +1,83 @@
+"""The pydantic quantity field types: converted once to the canonical unit, refused with the
+field's name when bare, of the wrong dimension, NaN, inf or negative, serialised as text."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from carbon import Q_, InvalidValueError, UnitMismatchError
+from carbon._quantity_types import (
+    Carbon,
+    CarbonRate,
+    CarriedError,
+    Energy,
+    Intensity,
+    Power,
+    Time,
+)
+
+
+class Fields(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    energy: Energy | None = None
+    carbon: Carbon | None = None
+    rate: CarbonRate | None = None
+    intensity: Intensity | None = None
+    time: Time | None = None
+    power: Power | None = None
+
+
+@pytest.mark.parametrize(("field", "given", "canonical", "unit"), [
+    ("energy", "3.6 MJ", 1.0, "kWh"),
+    ("carbon", Q_(2, "kgCO2e"), 2000.0, "gCO2e"),
+    ("rate", "60 gCO2e/min", 1.0, "gCO2e/s"),
+    ("intensity", "0.4 kgCO2e/kWh", 400.0, "gCO2e/kWh"),
+    ("time", "2 h", 7200.0, "s"),
+    ("power", "1.5 kW", 1500.0, "W"),
+])
+def test_converted_once_to_the_canonical_unit(field: str, given: object, canonical: float,
+                                              unit: str) -> None:
+    q = getattr(Fields(**{field: given}), field)
+    assert str(q.units) == unit and q.m == pytest.approx(canonical, rel=1e-15)
+
+
+def _carried(**kw: object) -> Exception:
+    with pytest.raises(ValidationError) as info:
+        Fields(**kw)
+    err = info.value.errors()[0]["ctx"]["error"]
+    assert isinstance(err, CarriedError) and isinstance(err, ValueError)
+    return err.error
+
+
+@pytest.mark.parametrize(("value", "error"), [
+    (5.0, UnitMismatchError),
+    ("5 kg", UnitMismatchError),
+    ("five kWh", UnitMismatchError),
+    ("-1 kWh", InvalidValueError),
+    (Q_(float("nan"), "kWh"), InvalidValueError),
+    (Q_(float("inf"), "kWh"), InvalidValueError),
+])
+def test_bad_amounts_are_carried_as_modelcarbon_errors(value: object, error: type) -> None:
+    err = _carried(energy=value)
+    assert isinstance(err, error)
+    assert str(err) == str(err.message) and "expected" in str(err)
+
+
+@given(x=st.floats(min_value=0, max_value=1e12))
+def test_serialised_as_text_that_reads_back(x: float) -> None:
+    dumped = Fields(energy=Q_(x, "kWh")).model_dump(exclude_none=True)
+    assert dumped == {"energy": f"{x!r} kWh"}
+    back = Fields(**dumped).energy
+    assert math.isclose(back.m, x, rel_tol=1e-15) or back.m == x
+
+
+def test_the_json_schema_says_a_quantity_string() -> None:
+    schema = Fields.model_json_schema()["properties"]["energy"]
+    text = str(schema)
+    assert "'type': 'string'" in text and "1.5 kWh" in text
