@@ -6,7 +6,9 @@ RAPL, or labelled estimates where nothing can be measured) over named windows an
 ``sampled``, ``estimated``), with its uncertainty and its idle and dynamic parts; CPU and
 memory estimates are charged to the window's own processes (``attribution="process"``, the
 default) or to the whole host (``"host"``);
-``Measurement.to_job`` turns one into a :class:`carbon.Job`.
+``Measurement.to_job`` turns one into a :class:`carbon.Job`. :func:`compare` decides whether
+one callable or command uses less energy than another from interleaved trials, a bootstrap
+interval of the ratio and a test (:func:`compare_many` for more than two).
 
 >>> from measure import FakeNVML, ManualClock, Monitor, PowerTrace
 >>> clock = ManualClock()
@@ -20,6 +22,7 @@ default) or to the whole host (``"host"``);
 
 from measure._clock import Clock, ManualClock, SystemClock
 from measure._codecarbon import read_codecarbon
+from measure._compare import Comparison, Runnable, compare, compare_many
 from measure._errors import (
     GPULostError,
     JournalError,
@@ -41,15 +44,29 @@ from measure._process import ProcessTree
 from measure._rapl import rapl_probes
 from measure._replay import ReplayMonitor
 from measure._run import recover, run_command
+from measure._stats import (
+    GroupComparison,
+    GroupStats,
+    RatioInterval,
+    TwoSampleResult,
+    cv,
+    eta_squared_h,
+    groups,
+    ratio_interval,
+    two_sample_test,
+)
 from measure._training import TrainingMeter
 
 __all__ = [
     "Attribution",
     "Clock",
+    "Comparison",
     "CpuTdp",
     "DeviceEnergy",
     "FakeNVML",
     "GPULostError",
+    "GroupComparison",
+    "GroupStats",
     "Journal",
     "JournalError",
     "ManualClock",
@@ -62,20 +79,30 @@ __all__ = [
     "PowerTrace",
     "ProbePermissionError",
     "ProcessTree",
+    "RatioInterval",
     "ReplayMonitor",
+    "Runnable",
     "SweepPoint",
     "SystemClock",
     "TrainingMeter",
+    "TwoSampleResult",
     "WindowError",
     "WindowHandle",
+    "compare",
+    "compare_many",
     "cpu_tdp_table",
+    "cv",
+    "eta_squared_h",
+    "groups",
     "inference_sweep",
     "load_pynvml",
     "lookup_cpu",
     "memory_power_per_gb",
     "rapl_probes",
+    "ratio_interval",
     "read_codecarbon",
     "recover",
     "run_command",
     "torch_infer",
+    "two_sample_test",
 ]

@@ -3,14 +3,12 @@ processes for what a shared host does to them."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import resource
-import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -140,27 +138,10 @@ _BURN = ("import time\nt = time.process_time()\n"
          "while time.process_time() - t < {s}: pass\n")
 
 
-def _burner_unrelated(seconds: float) -> Iterator[int]:
-    """A CPU burner that is not a descendant of this process (double fork)."""
-    code = ("import os, sys, time\n"
-            "if os.fork(): os._exit(0)\n"
-            "os.setsid(); print(os.getpid(), flush=True)\n"
-            f"t = time.monotonic()\nwhile time.monotonic() - t < {seconds}: pass\n")
-    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    assert p.stdout is not None
-    pid = int(p.stdout.readline())
-    p.wait()
-    p.stdout.close()
-    try:
-        yield pid
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, 9)
-
-
 @pytest.fixture
-def burner() -> Iterator[int]:
-    yield from _burner_unrelated(4.0)
+def burner(burners: Callable[[], int]) -> int:
+    """A CPU burner that is not a descendant of this process; it runs until the test ends."""
+    return burners()
 
 
 def _ticks_of(pid: int) -> int:
@@ -226,6 +207,7 @@ def test_unrelated_busy_process_raises_host_mode_only(burner: int) -> None:
         worker.start()
         _spin_thread(0.15)
         worker.join()
+        _wait_for_ticks(burner, b0 + round(0.15 * HZ))  # however busy the machine is
         p = proc_mon.end_window("w").device("cpu")
         h = host_mon.end_window("w").device("cpu")
         t1 = os.times()
@@ -242,6 +224,14 @@ def test_unrelated_busy_process_raises_host_mode_only(burner: int) -> None:
     host_s = h.energy.m_as("J") / W_HERE
     assert host_s >= 0.9 * (own_s + burner_s) - 3 / HZ
     assert host_s > p.details["cpu_seconds"] + 0.5 * burner_s
+
+
+def _wait_for_ticks(pid: int, ticks: int, timeout_s: float = 60.0) -> None:
+    """Sleep until ``pid`` has used ``ticks`` of CPU (the neighbour got its share)."""
+    deadline = time.monotonic() + timeout_s
+    while _ticks_of(pid) < ticks:
+        assert time.monotonic() < deadline, f"the neighbour {pid} got no CPU in {timeout_s} s"
+        time.sleep(0.01)
 
 
 def _spin_thread(seconds: float) -> None:

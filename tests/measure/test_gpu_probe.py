@@ -125,12 +125,19 @@ def test_sampled_energy_within_stated_bound(clock: ManualClock, name: str,
 
 
 def test_sampler_thread_in_real_time() -> None:
-    fake = FakeNVML([PowerTrace.steps([(0.0, 50.0), (0.3, 250.0), (0.6, 100.0)])],
-                    counter=False)
+    """The thread samples in real time until it has read enough, however busy the machine.
+    The trace is a ramp, on which the trapezoid is exact whatever the gaps (but at its one
+    kink), so a delayed thread does not push the error past the bound; steps against the
+    sampling interval are tested on the manual clock above."""
+    fake = FakeNVML([PowerTrace([0.0, 0.8], [50.0, 250.0])], counter=False)
     mon = Monitor(nvml=fake, cpu=None, memory=None, interval=0.01)
     try:
         mon.begin_window("w")
-        time.sleep(0.8)
+        before = fake.calls.get("nvmlDeviceGetFieldValues", 0)
+        deadline = time.monotonic() + 60.0
+        while (fake.now_s() < 0.8 or fake.calls.get("nvmlDeviceGetFieldValues", 0) - before
+               <= 10) and time.monotonic() < deadline:
+            time.sleep(0.02)
         d = mon.end_window("w").device("gpu:0")
     finally:
         mon.close()
@@ -183,13 +190,27 @@ def test_gpu_lost_mid_window_gives_partial_record_and_loop_continues(clock: Manu
     assert after.energy is None and after.reason
 
 
+def _wait_for_calls(fake: FakeNVML, function: str, more: int, *, at_least_s: float = 0.0
+                    ) -> None:
+    """Sleep until the sampler thread has called ``function`` ``more`` times more (and the
+    fake's trace time has moved ``at_least_s``): the thread's progress, not a fixed sleep
+    that a busy machine could outrun."""
+    start, t0 = fake.calls.get(function, 0), fake.now_s()
+    deadline = time.monotonic() + 60.0
+    while (fake.calls.get(function, 0) - start < more or fake.now_s() - t0 < at_least_s):
+        assert time.monotonic() < deadline, f"the sampler made no {function} calls in 60 s"
+        time.sleep(0.01)
+
+
 def test_gpu_lost_with_sampler_thread() -> None:
     fake = FakeNVML([PowerTrace.constant(200.0)])
     mon = Monitor(nvml=fake, cpu=None, memory=None, interval=0.01)
+    counter = "nvmlDeviceGetTotalEnergyConsumption"
     try:
         mon.begin_window("w")
-        fake.lose_gpu(0, at_s=fake.now_s() + 0.2)
-        time.sleep(0.5)
+        _wait_for_calls(fake, counter, 3, at_least_s=0.25)  # past two counter updates
+        fake.lose_gpu(0, at_s=fake.now_s())
+        _wait_for_calls(fake, counter, 1)  # the thread has met the lost GPU
         d = mon.end_window("w").device("gpu:0")
     finally:
         mon.close()

@@ -37,12 +37,14 @@ def _digits_loop(meter: TrainingMeter, epochs: int = 2, batch: int = 128,
     return losses
 
 
-def test_energy_per_step_epoch_total_on_digits() -> None:
-    fake = FakeNVML([PowerTrace.constant(150.0)])
-    mon = Monitor(nvml=fake, cpu="estimate", memory=None, interval=0.05)
+def test_energy_per_step_epoch_total_on_digits(clock: ManualClock) -> None:
+    """The real loop, with the sampler thread running; each step takes 0.1 s of the manual
+    clock, so the energy is known whatever the machine's load does to the loop's pace."""
+    fake = FakeNVML([PowerTrace.constant(150.0)], clock=clock)
+    mon = Monitor(nvml=fake, cpu="estimate", memory=None, interval=0.05, clock=clock)
     try:
         meter = TrainingMeter(mon)
-        losses = _digits_loop(meter)
+        losses = _digits_loop(meter, on_step=lambda: clock.advance(0.1))
     finally:
         mon.close()
     s = meter.summary()
