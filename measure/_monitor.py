@@ -27,12 +27,10 @@ figures (NVML, RAPL) are whole-device either way, and every record says which ap
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
 import sys
 import threading
-import uuid
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -42,35 +40,33 @@ from pathlib import Path
 from typing import Any, Literal, ParamSpec, TypeVar
 
 from carbon import InvalidValueError, magnitude, quantity
-from measure._attributed import ProcessCpuProbe, ProcessRamProbe
 from measure._clock import Clock, SystemClock
+from measure._decorator import measured_calls
+from measure._devices import (
+    HOST_NOTE,
+    PROCESS_NOTE,
+    WHOLE_DEVICE,
+    Attribution,
+    gpu_probe_set,
+    host_probes,
+    sampler,
+    stop_thread,
+)
 from measure._errors import (
-    MeasureError,
-    NVMLUnavailableError,
-    ProbePermissionError,
     WindowError,
 )
-from measure._estimate import CpuEstimateProbe, CpuTdp, RamEstimateProbe, cpu_model, lookup_cpu
-from measure._gpu import gpu_probes, load_pynvml, nvml_call
+from measure._estimate import CpuTdp
 from measure._measurement import DeviceEnergy, Measurement
 from measure._probe import Probe, ProbeState
 from measure._process import ProcessTree
-from measure._rapl import DEFAULT_RAPL_ROOT, RaplProbe, rapl_probes
+from measure._rapl import DEFAULT_RAPL_ROOT
 
 __all__ = ["Attribution", "Monitor", "WindowHandle"]
 
-#: whom the CPU and memory *estimates* charge: the window's processes, or the whole host
-Attribution = Literal["process", "host"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-_WHOLE_DEVICE = ("whole-device energy: other work on the same devices is included (see the "
-                 "shared_gpu flag for GPUs)")
-_HOST_NOTE = ("attribution='host': the CPU and memory estimates count every process on the "
-              "host (busy time of all CPUs, memory in use): other work is charged to the window")
-_PROCESS_NOTE = ("attribution='process': the CPU and memory estimates count only {counted}; "
-                 "other processes on the host are not charged")
 
 
 @dataclass
@@ -95,26 +91,6 @@ class WindowHandle:
     def peek(self) -> Measurement:
         """The window so far (it stays open)."""
         return self.monitor._read(self.key, close=False)
-
-
-def _stop_thread(stop: threading.Event, thread: threading.Thread | None) -> None:
-    stop.set()
-    if thread is not None and thread.is_alive() and thread is not threading.current_thread():
-        thread.join(timeout=2.0)
-
-
-def _sampler(stop: threading.Event, lock: threading.RLock, probes: Sequence[Probe],
-             interval: float, now_s: Callable[[], float], errors: list[str]) -> None:
-    """Poll ``probes`` every ``interval`` [s]; sleeps on an Event, never spins."""
-    while not stop.wait(interval):
-        with lock:
-            t = now_s()
-            for p in probes:
-                try:
-                    p.poll(t)
-                except Exception as e:  # the sampler never dies; the error is reported
-                    if len(errors) < 100:
-                        errors.append(f"{p.key}: {e!r}")
 
 
 class Monitor:
@@ -180,8 +156,12 @@ class Monitor:
         if probes is not None:
             self.probes = list(probes)
         else:
-            self.probes = (self._gpu_probes(gpus, nvml)
-                           + self._host_probes(cpu, memory, rapl_root, proc_root, cpu_tdp))
+            self._nvml, gpu = gpu_probe_set(gpus, nvml, self._now_s, self.notes)
+            self._cuda_indices = [int(p.key.split(":")[1]) for p in gpu]
+            self.probes = (gpu
+                           + host_probes(cpu, memory, rapl_root, proc_root, cpu_tdp,
+                                         attribution, lambda: self._tree(proc_root),
+                                         self.notes))
         if not self.probes:
             raise InvalidValueError("probes", [], "at least one device to measure (gpus, cpu "
                                     "or memory)")
@@ -190,13 +170,13 @@ class Monitor:
             raise InvalidValueError("probes", keys, "distinct device keys")
         whole = [p.key for p in self.probes if getattr(p, "attribution", "host") != "process"]
         if whole:
-            self.notes.append(f"{_WHOLE_DEVICE} ({', '.join(whole)})")
+            self.notes.append(f"{WHOLE_DEVICE} ({', '.join(whole)})")
         self.idle_power_w: dict[str, float] = {}
         for key, value in (idle_power or {}).items():
             if key not in keys:
                 raise WindowError("idle_power", key, f"a device key among {keys}")
             self.idle_power_w[key] = float(magnitude(value, "W", f"idle_power[{key}]"))
-        self._finalizer = weakref.finalize(self, _stop_thread, self._stop, None)
+        self._finalizer = weakref.finalize(self, stop_thread, self._stop, None)
         if idle_seconds > 0:
             self.measure_idle(idle_seconds)
 
@@ -213,73 +193,6 @@ class Monitor:
     # --- set-up -------------------------------------------------------------------------
     def _now_s(self) -> float:
         return self.clock.monotonic_ns() / 1e9
-
-    def _gpu_probes(self, gpus: Sequence[int] | Literal["auto"] | None,
-                    nvml: Any) -> list[Probe]:
-        if gpus is None:
-            return []
-        auto = isinstance(gpus, str)
-        if auto and gpus != "auto":
-            raise InvalidValueError("gpus", gpus, "'auto', a list of CUDA indices, or None")
-        try:
-            module = nvml if nvml is not None else load_pynvml()
-            nvml_call(module, "nvmlInit", module.nvmlInit)
-        except NVMLUnavailableError as e:
-            if not auto:
-                raise
-            self.notes.append(f"no GPU probe: {e}")
-            return []
-        self._nvml = module
-        try:
-            probes = gpu_probes(module, None if isinstance(gpus, str) else list(gpus), self._now_s)
-        except MeasureError:
-            self._shutdown_nvml()
-            raise
-        if not probes:
-            self.notes.append("no GPU probe: NVML sees no device")
-        self._cuda_indices = [int(p.key.split(":")[1]) for p in probes]
-        return probes
-
-    def _host_probes(self, cpu: str | None, memory: str | None, rapl_root: str | Path,
-                     proc_root: str | Path, cpu_tdp: CpuTdp | None) -> list[Probe]:
-        for arg, value in (("cpu", cpu), ("memory", memory)):
-            if value not in ("auto", "rapl", "estimate", None):
-                raise InvalidValueError(arg, value, "'auto', 'rapl', 'estimate' or None")
-        rapl: list[RaplProbe] = []
-        if cpu in ("auto", "rapl") or memory in ("auto", "rapl"):
-            try:
-                rapl = rapl_probes(rapl_root)
-            except ProbePermissionError as e:
-                if "rapl" in (cpu, memory):
-                    raise
-                self.notes.append(f"RAPL not used: {e}")
-            if not rapl and "rapl" in (cpu, memory):
-                raise MeasureError("rapl_root", str(rapl_root), "RAPL zones (intel-rapl:*)",
-                                   f"no RAPL zones under {rapl_root}: use cpu='estimate'")
-            if not rapl and (cpu == "auto" or memory == "auto"):
-                self.notes.append(f"no RAPL under {rapl_root}: CPU and memory are estimated")
-        packages: list[Probe] = [p for p in rapl if p.kind == "cpu"]
-        drams: list[Probe] = [p for p in rapl if p.kind == "dram"]
-        out: list[Probe] = []
-        if cpu in ("auto", "rapl") and packages:
-            out += packages
-        elif cpu in ("auto", "estimate"):
-            entry = cpu_tdp or lookup_cpu(cpu_model(proc_root))
-            if self.attribution == "process":
-                out.append(ProcessCpuProbe(entry, self._tree(proc_root), proc_root=proc_root))
-            else:
-                out.append(CpuEstimateProbe(entry, proc_root=proc_root))
-        if memory in ("auto", "rapl") and drams:
-            out += drams
-        elif memory == "rapl":
-            raise MeasureError("memory", "rapl", "a RAPL dram zone",
-                               f"no RAPL dram zone under {rapl_root}: use memory='estimate'")
-        elif memory in ("auto", "estimate"):
-            if self.attribution == "process":
-                out.append(ProcessRamProbe(self._tree(proc_root), proc_root=proc_root))
-            else:
-                out.append(RamEstimateProbe(proc_root=proc_root))
-        return out
 
     def _tree(self, proc_root: str | Path) -> ProcessTree:
         if self.process_tree is None:
@@ -389,12 +302,12 @@ class Monitor:
         if not polled:
             return
         self._thread = threading.Thread(
-            target=_sampler, name="modelcarbon-measure-sampler", daemon=True,
+            target=sampler, name="modelcarbon-measure-sampler", daemon=True,
             args=(self._stop, self._lock, polled, self.interval, self._now_s,
                   self.sampler_errors))
         self._thread.start()
         self._finalizer.detach()
-        self._finalizer = weakref.finalize(self, _stop_thread, self._stop, self._thread)
+        self._finalizer = weakref.finalize(self, stop_thread, self._stop, self._thread)
 
     def _begin(self, key: str, name: str) -> None:
         if key in self._open:
@@ -460,9 +373,9 @@ class Monitor:
             devices.append(d)
         notes = list(self.notes) + w.notes
         if counted:
-            notes.append(_PROCESS_NOTE.format(counted=counted[0]))
+            notes.append(PROCESS_NOTE.format(counted=counted[0]))
         if host:
-            notes.append(_HOST_NOTE)
+            notes.append(HOST_NOTE)
         if self.sampler_errors:
             notes.append(f"sampler errors: {self.sampler_errors[:5]}")
         m = Measurement(name=w.name, start=w.start, duration=quantity(duration_s, "s"),
@@ -498,27 +411,7 @@ class Monitor:
 
         Calls may recurse or run in several threads (each call is its own window).
         """
-        def decorate(fn: Callable[P, R]) -> Callable[P, R]:
-            label: str = name or str(getattr(fn, "__qualname__", "call"))
-            measurements: list[Measurement] = []
-
-            @functools.wraps(fn)
-            def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-                key = f"{label}#{next(self._counter)}-{uuid.uuid4().hex[:6]}"
-                self._begin(key, label)
-                try:
-                    result = fn(*args, **kwargs)
-                except BaseException as e:
-                    self._open[key].notes.append(f"the call raised {type(e).__name__}: {e}")
-                    measurements.append(self._read(key, close=True))
-                    raise
-                measurements.append(self._read(key, close=True))
-                return result
-
-            wrapper.measurements = measurements  # type: ignore[attr-defined]
-            return wrapper
-
-        return decorate
+        return measured_calls(self, name)
 
     # --- life cycle ---------------------------------------------------------------------
     def _shutdown_nvml(self) -> None:
