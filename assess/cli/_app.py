@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from assess.cli import _assess, _datasheet, _demo, _measure, _requests
+from assess.cli import _assess, _datasheet, _demo, _lineage, _measure, _requests
 from carbon import ModelCarbonError
 
 __all__ = ["app", "main"]
@@ -21,26 +21,43 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help text keeps its brackets: "[s]", "[kWh]" are units
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"modelcarbon {version('modelcarbon')}")
+        except PackageNotFoundError:  # pragma: no cover - run from a source tree
+            typer.echo("modelcarbon (not installed)")
+        raise typer.Exit()
+
 
 @app.callback()
-def _root() -> None:
-    """Carbon accounting for AI: jobs, embodied hardware, platforms and model lineage.
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+    debug: bool = typer.Option(False, "--debug",
+                               help="Show the full traceback of an error (also accepted "
+                                    "after the command name, before `--`)."),
+) -> None:
+    """Carbon accounting for AI: jobs, embodied hardware, platforms and model lineage."""
 
-    Add --debug anywhere to see a full traceback on error.
-    """
 
-
-for _module in (_demo, _assess, _measure, _datasheet, _requests):
+for _module in (_demo, _assess, _measure, _lineage, _datasheet, _requests):
     _module.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app; a modelcarbon error is one line on stderr, exit code 2."""
     args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args
+    # --debug is ours only before `--`: what follows belongs to a measured command
+    end = args.index("--") if "--" in args else len(args)
+    debug = "--debug" in args[:end]
     if debug:
         args.remove("--debug")
     try:

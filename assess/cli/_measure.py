@@ -12,6 +12,7 @@ assumed: without them the command refuses to record, before running anything.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from assess.datasheet._ledger import inference_meta
 from carbon import (
     Facility,
     InvalidValueError,
@@ -60,6 +62,57 @@ def build_system(*, country_code: str | None, intensity: str | None, pue: float 
                   facility=facility, source="given on the command line")
 
 
+def _executable(command: list[str]) -> str | None:
+    """The program the command runs, or None when it cannot be found or run."""
+    import os
+    import shutil
+
+    prog = command[0] if command else ""
+    if os.sep in prog:
+        return prog if os.path.isfile(prog) and os.access(prog, os.X_OK) else None
+    return shutil.which(prog)
+
+
+def _attachment(ledger: str | None, product: str | None, phase: str | None,
+                inference_of: str | None, requests: int | None) -> dict[str, Any]:
+    """Check what the job will be attached to, before anything runs."""
+    if product is not None or phase is not None:
+        if product is None or phase is None:
+            raise InvalidValueError("--product/--phase", (product, phase),
+                                    "both: the product the job made and the phase")
+        from lineage import PHASES
+
+        if phase not in PHASES:
+            raise InvalidValueError("--phase", phase, f"one of {', '.join(PHASES)}")
+    if (inference_of is None) != (requests is None):
+        raise InvalidValueError("--inference-of/--requests", (inference_of, requests),
+                                "both: the model served and how many requests the run serves")
+    if requests is not None and requests < 1:
+        raise InvalidValueError("--requests", requests, "a count >= 1")
+    if inference_of is not None and product is not None:
+        raise InvalidValueError("--inference-of", inference_of,
+                                "either --product (a job of making it) or --inference-of "
+                                "(a run serving it), not both")
+    if (product is not None or inference_of is not None) and ledger is None:
+        raise InvalidValueError("--ledger", None, "a ledger to record the job in (with "
+                                "--product or --inference-of)")
+    return {"product": product, "inference_of": inference_of, "requests": requests}
+
+
+def _check_products(book: Any, attach: dict[str, Any]) -> None:
+    wanted = [v for k, v in attach.items() if k in ("product", "inference_of") and v]
+    if not wanted:
+        return
+    graph = book.load()
+    for pid in wanted:
+        if pid not in graph:
+            from lineage import UnknownProductError
+
+            raise UnknownProductError("--product" if pid == attach["product"] else
+                                      "--inference-of", pid, "a product of the ledger "
+                                      "(`modelcarbon product add LEDGER ID ...` first)")
+
+
 def _fmt(q: Any | None, unit: str = "kJ") -> str:
     return "unknown" if q is None else f"{magnitude(q, unit, 'energy'):.4g} {unit}"
 
@@ -99,8 +152,18 @@ def register(app: typer.Typer) -> None:
         name: str | None = typer.Option(None, help="Job name (default: the command)."),
         ledger: str | None = typer.Option(None, help="Record the job in this lineage ledger "
                                           "(SQLite path or SQLAlchemy URL)."),
-        product: str | None = typer.Option(None, help="Attach the job to this product."),
-        phase: str | None = typer.Option(None, help="Phase of the product (with --product)."),
+        product: str | None = typer.Option(
+            None, help="Attach the job to this product of --ledger (with --phase)."),
+        phase: str | None = typer.Option(
+            None, help="Phase of the product: data, development, experiment, training, "
+            "fine_tuning, distillation, compression or retraining."),
+        inference_of: str | None = typer.Option(
+            None, help="The run serves inference requests of this model of --ledger (with "
+            "--requests): its datasheet's per-request figure comes from it."),
+        requests: int | None = typer.Option(
+            None, help="How many inference requests the run serves (with --inference-of)."),
+        as_json: bool = typer.Option(False, "--json",
+                                     help="Report as JSON (on stderr, like the table)."),
         charge: str = typer.Option("dynamic", help="Book 'dynamic' (minus idle) or 'total'."),
         attribution: str = typer.Option(
             "process", help="CPU/RAM estimates count 'process' (the command's tree) or "
@@ -114,14 +177,26 @@ def register(app: typer.Typer) -> None:
         lifetime: str | None = typer.Option(None, help="Hardware lifetime, e.g. '4 year'."),
         system_name: str | None = typer.Option(None, help="Name of the measured system."),
     ) -> None:
-        """Run COMMAND measured; print a summary; journal it; record it in --ledger."""
+        """Run COMMAND measured; report on stderr; journal it; record it in --ledger.
+
+        The command's own output and exit code are untouched (a command that is not found
+        exits 127). Everything the recording needs is checked before the command runs.
+        """
         from measure import Monitor, recover, run_command
 
         if charge not in ("dynamic", "total"):
             raise InvalidValueError("--charge", charge, "'dynamic' or 'total'")
         if attribution not in ("process", "host"):
             raise InvalidValueError("--attribution", attribution, "'process' or 'host'")
-        console = Console()
+        if not interval >= 0.001:
+            raise InvalidValueError("--interval", interval, "a sampler period >= 0.001 s")
+        if not idle_seconds >= 0:
+            raise InvalidValueError("--idle-seconds", idle_seconds, "a time >= 0 s")
+        if not checkpoint > 0:
+            raise InvalidValueError("--checkpoint", checkpoint, "a period > 0 s")
+        attach = _attachment(ledger, product, phase, inference_of, requests)
+        exe = _executable(command)
+        console = Console(stderr=True, soft_wrap=True)
         system = None
         book = None
         if ledger is not None:
@@ -131,6 +206,10 @@ def register(app: typer.Typer) -> None:
                                   hardware_item=hardware_item, embodied=embodied,
                                   lifetime=lifetime, system_name=system_name)
             book = Ledger(ledger)
+            _check_products(book, attach)
+        if exe is None:
+            typer.echo(f"error: command not found: {command[0]}", err=True)
+            raise typer.Exit(code=127)
         try:
             for old in recover(journal):
                 _summary(console, old, f"recovered incomplete job: {old.name}")
@@ -151,11 +230,16 @@ def register(app: typer.Typer) -> None:
                                 name=name, monitor=monitor, attribution=mode)
             finally:
                 monitor.close()
-            _summary(console, m, f"measured: {m.name}")
-            console.print(f"journal: {journal}")
+            if as_json:
+                typer.echo(json.dumps(m.to_dict(), default=str), err=True)
+            else:
+                _summary(console, m, f"measured: {m.name}")
+                console.print(f"journal: {journal}")
             if book is not None and system is not None:
+                meta = None if attach.get("inference_of") is None else \
+                    inference_meta(str(attach["inference_of"]), int(attach["requests"]))
                 done: Job = m.to_job(m.name, system, charge=charge,  # type: ignore[arg-type]
-                                     skip_unknown=True)
+                                     skip_unknown=True, meta=meta)
                 seq = book.add_job(done, product=product, phase=phase)
                 b = asc_e(done)
                 console.print(f"recorded job {done.id} in {ledger} (#{seq}): JSC "

@@ -3,6 +3,7 @@ with exit code 2 (a traceback only with --debug, wherever it is given)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,10 +47,39 @@ def test_errors_are_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixtur
 def test_every_command_is_registered(cli: Callable[..., Run]) -> None:
     run = cli("--help")
     assert run.returncode == 0
-    listed = {line.split()[1] for line in run.stdout.splitlines()
-              if line.startswith("│ ") and len(line.split()) > 2}
+    commands = run.stdout.split("Commands:", 1)[1]
+    listed = {line.split()[0] for line in commands.splitlines() if line.startswith("  ")
+              and not line.startswith("   ")}
     assert {"demo", "assess", "check-calibration", "measure", "datasheet", "report",
-            "requests"} <= listed
+            "requests", "product", "lineage", "job"} <= listed
+
+
+def test_conventions_version_short_help_and_brackets(cli: Callable[..., Run]) -> None:
+    v = cli("--version")
+    assert v.returncode == 0 and v.stdout.startswith("modelcarbon ")
+    h = cli("-h")
+    assert h.returncode == 0 and "--debug" in h.stdout
+    # bug: rich markup ate every bracketed unit ("Sampler period  for power readings")
+    m = cli("measure", "-h")
+    assert "Sampler period [s] for power readings" in " ".join(m.stdout.split())
+
+
+def test_debug_after_the_double_dash_belongs_to_the_command(tmp_path: Path) -> None:
+    # bug: `measure -- prog --debug` stripped the measured command's own --debug
+    from tests.assess.cli.runner import mc
+
+    r = mc("measure", "--idle-seconds", "0", "--journal", str(tmp_path / "j.jsonl"), "--",
+           sys.executable, "-c", "import sys; print(sys.argv[1:])", "--debug")
+    assert r.returncode == 0 and r.stdout == "['--debug']\n"  # stdout is the command's alone
+    assert "measured:" in r.stderr
+
+
+def test_a_command_that_is_not_found_exits_127(tmp_path: Path) -> None:
+    from tests.assess.cli.runner import mc
+
+    r = mc("measure", "--journal", str(tmp_path / "j.jsonl"), "--", "no-such-program-x1")
+    assert r.returncode == 127 and r.stderr.strip() == "error: command not found: " \
+        "no-such-program-x1"
 
 
 @pytest.mark.parametrize("where", ["first", "last"])
