@@ -3,17 +3,22 @@
 # afterwards. Each section installs what is missing from Debian's packages and exports where
 # the tests find it. Used by `make test`.
 set -euo pipefail
+# apt's output goes to this log, not to the terminal (the log is named when an install fails)
+APT_LOG="${TMPDIR:-/tmp}/modelcarbon-apt.log"
 cleanup() { :; }
+apt_install() {
+    echo "with_services: installing $* (Debian packages; output in $APT_LOG)" >&2
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        --no-install-recommends "$@"; } >>"$APT_LOG" 2>&1 || {
+        echo "with_services: installing $* failed; see $APT_LOG" >&2; return 1; }
+}
 trap 'cleanup' EXIT
 
 # --- section: chromium (datasheet HTML checks) ---
 # Debian's chromium, headless, for the datasheet page checks (tests/assess/datasheet/test_browser.py).
 if [ ! -x /usr/bin/chromium ]; then
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-        echo "with_services: installing chromium (Debian package)" >&2
-        apt-get update -qq >&2
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-            chromium >&2
+        apt_install chromium || true
     else
         echo "with_services: /usr/bin/chromium is missing and apt-get cannot run here" >&2
     fi
@@ -51,9 +56,7 @@ pg_find_bin() {
 pg_start() {
     if ! pg_find_bin; then
         if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-            echo "with_services: installing postgresql (Debian package)" >&2
-            { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-                --no-install-recommends postgresql; } >&2 || return 1
+            apt_install postgresql || return 1
         fi
         pg_find_bin || { echo "with_services: no initdb under /usr/lib/postgresql" >&2; return 1; }
     fi
