@@ -4,12 +4,20 @@ Written through SQLAlchemy Core, so a PostgreSQL URL works with the same code; a
 opens (or creates) a SQLite file in WAL mode with foreign keys on. Every write is one
 transaction: a writer killed mid-way leaves the ledger as it was before that transaction,
 and several processes may write at once (SQLite takes the write lock at ``BEGIN IMMEDIATE``
-and waits for it up to ``timeout`` seconds).
+and waits for it up to ``timeout`` seconds). One ``Ledger`` may be shared by threads: what a
+transaction wrote is trusted by later ones only once it committed.
+
+``Ledger(url, readonly=True)`` opens an existing ledger for reading only: it never creates a
+file, never migrates, and works on a read-only file. A database that is not a modelcarbon
+ledger (an SQLite file with other tables, a file that is not SQLite at all) is refused, never
+modified.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -17,12 +25,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, delete, event, exc, func, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    delete,
+    event,
+    exc,
+    func,
+    inspect,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from carbon import InvalidValueError, Job, magnitude, quantity
 from lineage._edges import edge_spec, job_facts
-from lineage._errors import LedgerError, UnknownProductError
+from lineage._errors import LedgerError, SchemaVersionError, UnknownProductError
 from lineage._graph import ProvenanceGraph
 from lineage._json import _usage_value
 from lineage._kinds import Phase, ProductKind, parse
@@ -34,6 +52,7 @@ from lineage._schema import (
     job_systems_t,
     jobs_t,
     migrate,
+    migrations_t,
     mixes_t,
     products_t,
     systems_t,
@@ -62,8 +81,37 @@ class LedgerJob:
         return quantity(self.carbon_g, "gCO2e")
 
 
-def _url(url: str) -> str:
-    return url if "://" in url else f"sqlite:///{url}"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _location(url: Any) -> str:
+    if isinstance(url, os.PathLike):
+        url = os.fspath(url)
+    if not isinstance(url, str) or not url.strip():
+        raise LedgerError("url", url, "a SQLite file path or a database URL such as "
+                          "postgresql://user@host/db")
+    return url
+
+
+def _check_sqlite_file(path: str, readonly: bool) -> None:
+    """Refuse what is not a SQLite database before SQLite touches it."""
+    if not os.path.exists(path):
+        if readonly:
+            raise LedgerError("ledger", path, "an existing ledger file (readonly: nothing "
+                              "is created)")
+        return
+    if os.path.isdir(path):
+        raise LedgerError("ledger", path, "a ledger file, not a folder")
+    try:
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except OSError as e:
+        raise LedgerError("ledger", path, f"a readable ledger file ({e.strerror})") from e
+    if head and head != _SQLITE_MAGIC:
+        raise LedgerError("ledger", path, "a readable modelcarbon ledger (this file is not a "
+                          "SQLite database; it was left untouched)")
+    if not head and readonly:
+        raise LedgerError("ledger", path, "a modelcarbon ledger (this file is empty)")
 
 
 def _utc(t: datetime | None) -> str | None:
@@ -89,9 +137,17 @@ class Ledger:
     True
     """
 
-    def __init__(self, url: str, *, timeout: float = 60.0, upto: int = SCHEMA_VERSION) -> None:
-        self.url = _url(str(url))
+    def __init__(self, url: str | os.PathLike[str], *, timeout: float = 60.0,
+                 upto: int = SCHEMA_VERSION, readonly: bool = False) -> None:
+        location = _location(url)
+        self.readonly = bool(readonly)
         kwargs: dict[str, Any] = {}
+        if "://" in location:
+            self.url = location
+        else:
+            _check_sqlite_file(location, self.readonly)
+            self.url = (f"sqlite:///file:{os.path.abspath(location)}?mode=ro&uri=true"
+                        if self.readonly else f"sqlite:///{location}")
         if self.url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": timeout}
         try:
@@ -99,18 +155,58 @@ class Ledger:
         except (exc.ArgumentError, exc.NoSuchModuleError) as e:
             raise LedgerError("url", url, "a SQLite path or a SQLAlchemy database URL") from e
         self._sqlite = self.engine.dialect.name == "sqlite"
+        self._lock = threading.Lock()
         self._known: set[str] = set()  # content-addressed rows committed by this instance
-        self._pending: set[str] = set()
         self._ignore: dict[str, Any] = {}
         if self._sqlite:
-            event.listen(self.engine, "connect", _sqlite_connect)
-            event.listen(self.engine, "begin", _sqlite_begin)
+            event.listen(self.engine, "connect",
+                         _sqlite_connect_ro if self.readonly else _sqlite_connect)
+            event.listen(self.engine, "begin", _sqlite_begin_ro if self.readonly
+                         else _sqlite_begin)
         try:
-            with self._tx() as conn:
-                self.schema_version = migrate(conn, upto)
+            with self._tx() as conn:  # look before touching anything
+                self._refuse_foreign(conn)
+                if self.readonly:
+                    self.schema_version = self._stored_version(conn)
+            if not self.readonly:
+                if self._sqlite:  # persistent in the file; not possible inside a transaction
+                    raw = self.engine.raw_connection()
+                    try:
+                        raw.cursor().execute("PRAGMA journal_mode=WAL")
+                    finally:
+                        raw.close()
+                with self._tx() as conn:
+                    self.schema_version = migrate(conn, upto)
+        except exc.OperationalError as e:
+            self.engine.dispose()
+            raise LedgerError("ledger", self.url, f"a usable database ({e.orig})") from e
         except BaseException:
             self.engine.dispose()
             raise
+
+    def _refuse_foreign(self, conn: Connection) -> None:
+        """A database with tables but no schema_migrations is not a ledger: never touch it."""
+        try:
+            tables = set(inspect(conn).get_table_names())
+        except exc.DatabaseError as e:
+            raise LedgerError("ledger", self.url, f"a modelcarbon ledger ({e.orig})") from e
+        if tables and migrations_t.name not in tables:
+            raise LedgerError("ledger", self.url, "a modelcarbon ledger (this database holds "
+                              f"other tables: {', '.join(sorted(tables)[:5])}; left "
+                              "untouched)")
+        if not tables and self.readonly:
+            raise LedgerError("ledger", self.url, "a modelcarbon ledger (this database is "
+                              "empty; open it for writing to create one)")
+
+    def _stored_version(self, conn: Connection) -> int:
+        newest = conn.execute(select(func.max(migrations_t.c.version))).scalar_one()
+        if newest is None:
+            raise LedgerError("ledger", self.url, "a modelcarbon ledger (no schema version)")
+        if int(newest) > SCHEMA_VERSION:
+            raise SchemaVersionError("schema_version", newest,
+                                     f"a ledger of schema version <= {SCHEMA_VERSION} (this "
+                                     "one was written by a newer modelcarbon: upgrade)")
+        return int(newest)
 
     # plumbing -------------------------------------------------------------------------
     def close(self) -> None:
@@ -124,8 +220,15 @@ class Ledger:
         self.close()
 
     @contextmanager
-    def _tx(self) -> Iterator[Connection]:
-        """One transaction: committed when the block ends, rolled back on any error."""
+    def _tx(self, *, write: bool = False) -> Iterator[Connection]:
+        """One transaction: committed when the block ends, rolled back on any error.
+
+        The content-addressed rows it inserted are trusted by later transactions (of any
+        thread) only after it committed: a rolled-back batch leaves nothing cached.
+        """
+        if write and self.readonly:
+            raise LedgerError("ledger", self.url, "a ledger opened for writing (this one was "
+                              "opened with readonly=True)")
         for attempt in range(20):
             conn = self.engine.connect()
             try:
@@ -137,11 +240,12 @@ class Ledger:
                     time.sleep(0.05 * (attempt + 1))
                     continue
                 raise LedgerError("ledger", self.url, f"a writable database ({e.orig})") from e
-        self._pending = set()
+        conn.info["pending"] = set()
         try:
             yield conn
             trans.commit()
-            self._known |= self._pending
+            with self._lock:
+                self._known |= conn.info["pending"]
         except exc.IntegrityError as e:
             trans.rollback()
             raise LedgerError("ledger", self.url, f"consistent rows ({e.orig})") from e
@@ -156,14 +260,16 @@ class Ledger:
 
     def _insert_ignore(self, conn: Connection, table: Any, row: dict[str, Any]) -> None:
         """Insert a content-addressed row unless it is there (known ids skip the database)."""
-        if row["id"] in self._known:
+        with self._lock:
+            known = row["id"] in self._known
+        if known:
             return
         stmt = self._ignore.get(table.name)
         if stmt is None:
             ins = sqlite.insert(table) if self._sqlite else postgresql.insert(table)
             stmt = self._ignore[table.name] = ins.on_conflict_do_nothing()
         conn.execute(stmt, row)
-        self._pending.add(row["id"])
+        conn.info["pending"].add(row["id"])
 
     # writing ---------------------------------------------------------------------------
     def _write_job(self, conn: Connection, record: Record, product: str | None,
@@ -231,7 +337,7 @@ class Ledger:
 
         ``product`` and ``phase`` attach it to a saved product (both, or neither).
         """
-        with self._tx() as conn:
+        with self._tx(write=True) as conn:
             ph = self._check_target(conn, product, phase)
             return self._write_job(conn, job, product, ph)
 
@@ -241,7 +347,7 @@ class Ledger:
         Each item is a record, or ``(record, product, phase)``.
         """
         n = 0
-        with self._tx() as conn:
+        with self._tx(write=True) as conn:
             for item in jobs:
                 rec, product, phase = item if isinstance(item, tuple) else (item, None, None)
                 ph = self._check_target(conn, product, phase)
@@ -273,7 +379,7 @@ class Ledger:
              "usage_unit": e["usage_unit"]}
             for k, e in enumerate(graph.edges())
         ]
-        with self._tx() as conn:
+        with self._tx(write=True) as conn:
             attached = select(jobs_t.c.seq).where(jobs_t.c.product_id.is_not(None))
             conn.execute(delete(job_systems_t).where(job_systems_t.c.job_seq.in_(attached)))
             conn.execute(delete(jobs_t).where(jobs_t.c.product_id.is_not(None)))
@@ -298,7 +404,7 @@ class Ledger:
             kw["task"] = task
         getattr(probe, f"add_{parse(ProductKind, kind, 'kind').value}")(id, **kw)
         a = probe.nx.nodes[id]
-        with self._tx() as conn:
+        with self._tx(write=True) as conn:
             if conn.execute(select(products_t.c.id).where(products_t.c.id == id)).first():
                 raise InvalidValueError("id", id, "a new product id (this one exists)")
             seq = conn.execute(select(func.coalesce(func.max(products_t.c.seq) + 1, 0))
@@ -314,7 +420,7 @@ class Ledger:
         """Append one edge (checked as :meth:`ProvenanceGraph.derive` checks it; both
         products must be in the ledger)."""
         spec = edge_spec(child, parent, kind, share=share, policy=policy, usage=usage)
-        with self._tx() as conn:
+        with self._tx(write=True) as conn:
             for pid in (child, parent):
                 if not conn.execute(select(products_t.c.id).where(products_t.c.id == pid)
                                     ).first():
@@ -329,7 +435,7 @@ class Ledger:
 
     def remove_edge(self, child: str, parent: str) -> None:
         """Delete the edge ``parent -> child``."""
-        with self._tx() as conn:
+        with self._tx(write=True) as conn:
             n = conn.execute(delete(edges_t).where(
                 (edges_t.c.parent == parent) & (edges_t.c.child == child))).rowcount
             if not n:
@@ -337,7 +443,7 @@ class Ledger:
 
     def remove_job(self, job_id: str) -> None:
         """Delete one job by its id."""
-        with self._tx() as conn:
+        with self._tx(write=True) as conn:
             seqs = select(jobs_t.c.seq).where(jobs_t.c.id == job_id)
             conn.execute(delete(job_systems_t).where(job_systems_t.c.job_seq.in_(seqs)))
             if not conn.execute(delete(jobs_t).where(jobs_t.c.id == job_id)).rowcount:
@@ -345,7 +451,7 @@ class Ledger:
 
     def remove_product(self, id: str) -> None:
         """Delete a product with its edges and jobs."""
-        with self._tx() as conn:
+        with self._tx(write=True) as conn:
             seqs = select(jobs_t.c.seq).where(jobs_t.c.product_id == id)
             conn.execute(delete(job_systems_t).where(job_systems_t.c.job_seq.in_(seqs)))
             conn.execute(delete(jobs_t).where(jobs_t.c.product_id == id))
@@ -402,7 +508,6 @@ class Ledger:
 def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None  # let the "begin" hook issue BEGIN IMMEDIATE
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
@@ -410,3 +515,14 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
 
 def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_connect_ro(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA query_only=ON")
+    cur.close()
+
+
+def _sqlite_begin_ro(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN")

@@ -40,7 +40,7 @@ def model_table_from_ledger(ledger: str | Ledger | ProvenanceGraph,
     [1000000.0, 4.0]
     """
     if isinstance(ledger, str):
-        with Ledger(ledger) as book:
+        with Ledger(ledger, readonly=True) as book:
             graph = book.load()
     elif isinstance(ledger, Ledger):
         graph = ledger.load()

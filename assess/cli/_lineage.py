@@ -24,7 +24,8 @@ LedgerArg = Annotated[str, typer.Argument(
 Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
-def _open(location: str, *, create: bool = False) -> Any:
+def _open(location: str, *, create: bool = False, write: bool = False) -> Any:
+    """The ledger: read-only unless the command writes; only ``product add`` creates one."""
     from pathlib import Path
 
     from carbon import DataError
@@ -33,7 +34,7 @@ def _open(location: str, *, create: bool = False) -> Any:
     if not create and "://" not in location and not Path(location).is_file():
         raise DataError("ledger", location, "an existing ledger file or a database URL "
                         "(`modelcarbon product add` creates one)")
-    return Ledger(location)
+    return Ledger(location, readonly=not (create or write))
 
 
 def _print(rows: list[dict[str, Any]], columns: list[str], as_json: bool, title: str) -> None:
@@ -111,7 +112,7 @@ def register(app: typer.Typer) -> None:
             help="An allocation policy instead of a share: equal, cut_off, full, ...")] = None,
     ) -> None:
         """Add the edge PARENT -> CHILD (both products must be in the ledger)."""
-        with _open(ledger) as book:
+        with _open(ledger, write=True) as book:
             book.derive(child, parent, kind, share=share, policy=policy)
         typer.echo(f"derived {child} from {parent} ({kind})", err=True)
 
@@ -174,7 +175,7 @@ def register(app: typer.Typer) -> None:
         if name is not None:
             kw["name"] = name
         record = ReportedCarbon(**kw)
-        with _open(ledger) as book:
+        with _open(ledger, write=True) as book:
             if product_id not in book.load():
                 from lineage import UnknownProductError
 

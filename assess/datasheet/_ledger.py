@@ -38,7 +38,7 @@ def open_ledger(location: str) -> tuple[Any, Any]:
     from lineage import Ledger
 
     try:
-        ledger = Ledger(location)
+        ledger = Ledger(location, readonly=True)
         graph = ledger.load()
     except ModelCarbonError:
         raise

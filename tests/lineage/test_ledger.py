@@ -9,6 +9,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -278,3 +279,118 @@ def test_sigkill_mid_transaction_loses_only_that_transaction(ledger_url: str,
         ledger.add_job(make_job(job_id="after"))  # the lock died with the writer
         assert ledger.count_jobs() == 6
     np.testing.assert_equal(marker.read_text(), "inside the transaction")
+
+
+# --- what is not a ledger, read-only ledgers, threads ---------------------------------------
+@pytest.mark.parametrize("url", [None, "", "   ", 3.5])
+def test_no_ledger_without_a_location(url: object, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # bug: Ledger(None) created a SQLite file named "None"
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(LedgerError, match="url"):
+        Ledger(url)  # type: ignore[arg-type]
+    assert list(tmp_path.iterdir()) == []
+
+
+def _bytes(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+def test_a_foreign_sqlite_database_is_refused_and_untouched(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "app.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+    con.execute("INSERT INTO users VALUES (1, 'ada')")
+    con.commit()
+    con.close()
+    before = _bytes(path)
+    for readonly in (False, True):
+        with pytest.raises(LedgerError, match="other tables: users"):
+            Ledger(str(path), readonly=readonly)
+    assert _bytes(path) == before  # bug: a foreign database gained the ledger's tables
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.db"]
+
+
+@pytest.mark.parametrize("content", [b"hello, not a database\n", b"\x00\xff" * 64])
+def test_a_file_that_is_not_sqlite_is_refused_and_untouched(tmp_path: Path,
+                                                            content: bytes) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_bytes(content)
+    for readonly in (False, True):
+        with pytest.raises(LedgerError, match="not a SQLite database"):
+            Ledger(str(path), readonly=readonly)
+    assert path.read_bytes() == content
+
+
+def test_reading_never_creates_or_migrates(tmp_path: Path) -> None:
+    # bug: `datasheet empty.txt` turned an empty file into a ledger
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    with pytest.raises(LedgerError, match="empty"):
+        Ledger(str(empty), readonly=True)
+    assert empty.read_bytes() == b""
+    with pytest.raises(LedgerError, match="existing"):
+        Ledger(str(tmp_path / "missing.sqlite"), readonly=True)
+    assert not (tmp_path / "missing.sqlite").exists()
+
+
+def test_a_read_only_ledger_is_readable_and_refuses_writes(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite"
+    with Ledger(str(path)) as ledger:
+        ledger.add_job(make_job(1.0, job_id="kept"))
+        ledger.add_product("m", kind="model", name="M")
+    path.chmod(0o444)
+    before = path.read_bytes()
+    try:
+        with Ledger(str(path), readonly=True) as ro:
+            assert ro.schema_version == SCHEMA_VERSION
+            assert [j.record.id for j in ro.jobs()] == ["kept"]
+            assert "m" in ro.load()
+            with pytest.raises(LedgerError, match="readonly"):
+                ro.add_job(make_job(1.0))
+            with pytest.raises(LedgerError, match="readonly"):
+                ro.add_product("n", kind="model", name="N")
+    finally:
+        path.chmod(0o644)
+    assert path.read_bytes() == before
+
+
+def test_threads_sharing_one_ledger_lose_nothing(tmp_path: Path) -> None:
+    # bug: a rolled-back batch left cached system rows that later writes trusted, and they
+    # then failed with FOREIGN KEY errors (32-114 of a few thousand writes)
+    import threading
+
+    ledger = Ledger(str(tmp_path / "shared.sqlite"))
+    errors: list[BaseException] = []
+    written: list[str] = []
+    lock = threading.Lock()
+
+    def worker(k: int) -> None:
+        for i in range(25):
+            kwh = 1.0 + (k * 25 + i) % 7  # shared systems and mixes across threads
+            jid = f"t{k}-{i}"
+            try:
+                if i % 5 == 0:  # a batch that fails half-way: nothing of it may stay
+                    def batch(jid: str = jid, kwh: float = kwh) -> Any:
+                        yield make_job(kwh, job_id=f"{jid}-a", mix=f"{100 + k} gCO2e/kWh")
+                        raise RuntimeError("writer gave up")
+
+                    with pytest.raises(RuntimeError):
+                        ledger.add_jobs(batch())
+                ledger.add_job(make_job(kwh, job_id=jid, mix=f"{100 + k} gCO2e/kWh"))
+                with lock:
+                    written.append(jid)
+            except BaseException as e:
+                errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(6)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(120)
+    assert not errors, errors[:3]
+    ids = sorted(j.record.id for j in ledger.jobs())
+    ledger.close()
+    assert ids == sorted(written) and len(ids) == 150
