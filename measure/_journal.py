@@ -104,11 +104,20 @@ class Journal:
                 begun.pop(job, None)
         return [_recovered(job, b, last.get(job)) for job, b in begun.items()]
 
+    def mark_recovered(self, job_id: str, **where: Any) -> None:
+        """Mark one incomplete job as dealt with (``where``: e.g. the ledger that recorded it):
+        :meth:`incomplete` no longer returns it. Call it only once the job is safe elsewhere."""
+        self.append({"type": "recovered", "job": job_id, **where})
+
     def recover(self) -> list[Measurement]:
-        """:meth:`incomplete`, each marked ``recovered`` in the journal (returned once)."""
+        """:meth:`incomplete`, each marked ``recovered`` in the journal (returned once).
+
+        Marks them at once: a caller that records them somewhere should read
+        :meth:`incomplete` and :meth:`mark_recovered` each after recording it instead.
+        """
         found = self.incomplete()
         for m in found:
-            self.append({"type": "recovered", "job": m.meta["job_id"]})
+            self.mark_recovered(m.meta["job_id"])
         return found
 
 

@@ -182,7 +182,7 @@ def register(app: typer.Typer) -> None:
         The command's own output and exit code are untouched (a command that is not found
         exits 127). Everything the recording needs is checked before the command runs.
         """
-        from measure import Monitor, recover, run_command
+        from measure import Journal, Monitor, run_command
 
         if charge not in ("dynamic", "total"):
             raise InvalidValueError("--charge", charge, "'dynamic' or 'total'")
@@ -211,17 +211,24 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"error: command not found: {command[0]}", err=True)
             raise typer.Exit(code=127)
         try:
-            for old in recover(journal):
+            past = Journal(journal)
+            for old in past.incomplete():
                 _summary(console, old, f"recovered incomplete job: {old.name}")
-                if book is not None and system is not None:
-                    try:
-                        job = old.to_job(old.name, system, charge="total", skip_unknown=True,
-                                         meta={"incomplete": True})
-                    except InvalidValueError as e:
-                        console.print(f"[yellow]not recorded (nothing known): {e}[/yellow]")
-                        continue
-                    seq = book.add_job(job)
-                    console.print(f"recorded incomplete job {job.id} in {ledger} (#{seq})")
+                job_id = str(old.meta["job_id"])
+                if book is None or system is None:  # kept in the journal until recorded
+                    console.print("[dim]kept in the journal: run with --ledger to record it"
+                                  "[/dim]")
+                    continue
+                try:
+                    job = old.to_job(old.name, system, charge="total", skip_unknown=True,
+                                     meta={"incomplete": True})
+                except InvalidValueError as e:
+                    console.print(f"[yellow]not recorded (nothing known): {e}[/yellow]")
+                    past.mark_recovered(job_id, outcome="nothing known")
+                    continue
+                seq = book.add_job(job)  # recorded first, marked after: never lost between
+                past.mark_recovered(job_id, ledger=str(ledger), seq=seq)
+                console.print(f"recorded incomplete job {job.id} in {ledger} (#{seq})")
             mode: Literal["process", "host"] = "host" if attribution == "host" else "process"
             monitor = Monitor.auto(interval=interval, idle_seconds=idle_seconds,
                                    attribution=mode)

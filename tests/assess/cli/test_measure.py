@@ -80,6 +80,28 @@ def test_crashed_job_is_recovered_into_the_ledger(tmp_path: Path) -> None:
     assert set(names) == {"killed run", f"{sys.executable} -c pass"}
 
 
+def test_a_recovered_job_stays_in_the_journal_until_a_ledger_records_it(tmp_path: Path) -> None:
+    # bug: a run without --ledger marked the crashed job recovered: it was lost for good
+    journal = Journal(tmp_path / "j.jsonl")
+    mon = Monitor(gpus=None, cpu="estimate", memory=None)
+    journal.begin("dead", "killed run", devices=mon.devices)
+    mon.begin_window("killed run")
+    sum(range(10**6))
+    journal.checkpoint("dead", mon.peek("killed run"))
+    mon.close()
+    base = ["measure", "--journal", str(journal.path), "--idle-seconds", "0"]
+    first = runner.invoke(app, [*base, "--", sys.executable, "-c", "pass"])
+    assert first.exit_code == 0 and "kept in the journal" in first.output
+    assert [m.meta["job_id"] for m in journal.incomplete()] == ["dead"]
+    ledger = tmp_path / "l.sqlite"
+    second = runner.invoke(app, [*base, "--ledger", str(ledger), *SYSTEM, "--",
+                                 sys.executable, "-c", "pass"])
+    assert second.exit_code == 0, second.output
+    assert journal.incomplete() == []
+    with Ledger(str(ledger)) as book:
+        assert "killed run" in {j.record.name for j in book.jobs()}
+
+
 @pytest.mark.parametrize("opts", [
     ["--country", "FRA", "--intensity", "100 gCO2e/kWh", "--pue", "1.1", "--hardware", "x"],
     ["--country", "FRA", "--pue", "1.1"],
