@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -154,6 +155,21 @@ class ConstantIntensity(_Flat):
     year: int | None = None
     kind: Kind = "average"
     basis: Basis = "lifecycle"
+
+    def __post_init__(self) -> None:
+        # built directly (not through .of): the same checks, so no negative or NaN carbon
+        v = self.gco2e_per_kwh
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer)):
+            raise InvalidValueError("ConstantIntensity.gco2e_per_kwh", v,
+                                    "a number of gCO2e/kWh (ConstantIntensity.of takes a "
+                                    "quantity)")
+        if not (math.isfinite(float(v)) and float(v) >= 0):
+            raise InvalidValueError("ConstantIntensity.gco2e_per_kwh", v,
+                                    "a finite intensity >= 0 gCO2e/kWh")
+        object.__setattr__(self, "gco2e_per_kwh", float(v))
+        if not isinstance(self.source, str) or not self.source.strip():
+            raise InvalidValueError("ConstantIntensity.source", self.source,
+                                    "where the figure comes from (a source is required)")
 
     @classmethod
     def of(cls, value: Any, *, source: str, year: int | None = None) -> ConstantIntensity:

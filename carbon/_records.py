@@ -8,12 +8,14 @@ naming the record and field, e.g. ``Job.energy[0].energy``.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Self
 
+import numpy as np
 import pandas as pd
 from pydantic import (
     BaseModel,
@@ -97,6 +99,14 @@ def _translate(record: str, e: ValidationError) -> ModelCarbonError:
     if isinstance(original, CarriedError):
         original = original.error
     if isinstance(original, ModelCarbonError):
+        inner = original.field
+        head = re.split(r"[.\[]", inner, maxsplit=1)[0]
+        nested = "." in inner and head[:1].isupper()  # "EnergyUse.energy": a nested record
+        own = bool(err["loc"]) and str(err["loc"][-1]) == head  # a validator naming its field
+        if nested or own:
+            field = f"{field}{inner[len(head):]}"
+        elif not err["loc"]:  # a model validator naming one of the record's fields
+            field = f"{record}.{inner}"
         return type(original)(field, original.value, original.expected,
                               original.message.replace(original.field, field, 1))
     expected = err["msg"][0].lower() + err["msg"][1:]
@@ -166,6 +176,8 @@ class System(Record):
     facility: Facility
     embodied_unknown: str | None = Field(
         default=None, description="why the embodied carbon is unknown (with embodied=None)")
+    embodied_uncertainty: Carbon | None = Field(
+        default=None, description="absolute +- on embodied (None: not stated, unknown)")
     source: str | None = None
     id: str | None = None
 
@@ -202,6 +214,29 @@ class EnergyUse(Record):
                                   "defaults to the job's duration")
     power: pd.Series | None = Field(default=None, description="optional power trace [W]")
 
+    @field_validator("power")
+    @classmethod
+    def _power(cls, v: pd.Series | None) -> pd.Series | None:
+        """A power trace: watts >= 0, finite, numeric (not bool), on a sorted time index."""
+        if v is None:
+            return v
+        if not isinstance(v.index, pd.DatetimeIndex) or len(v) < 2:
+            raise InvalidValueError("power", f"{len(v)} samples",
+                                    "a pandas Series of watts on a DatetimeIndex, >= 2 samples")
+        if v.dtype.kind not in "iuf":
+            raise InvalidValueError("power", str(v.dtype), "numeric watts (not bool, text or "
+                                    "timestamps)")
+        a = v.to_numpy(dtype=float)
+        bad = np.flatnonzero(~np.isfinite(a) | (a < 0))
+        if len(bad):
+            i = int(bad[0])
+            raise InvalidValueError(f"power[{v.index[i]}]", float(a[i]),
+                                    "finite watts >= 0 (a NaN or negative sample is not "
+                                    "clamped)")
+        if not v.index.is_monotonic_increasing:
+            raise InvalidValueError("power", "unsorted index", "samples in time order")
+        return v
+
 
 class PlatformUse(Record):
     """The always-on platform a job ran in: its overhead rate and how it is split."""
@@ -210,6 +245,7 @@ class PlatformUse(Record):
     rate: CarbonRate
     concurrent_jobs: float = Field(default=1.0, ge=1.0, allow_inf_nan=False)
     share: float | None = Field(default=None, ge=0.0, le=1.0, allow_inf_nan=False)
+    uncertainty: CarbonRate | None = Field(default=None, description="absolute +- on rate")
 
     @model_validator(mode="after")
     def _one_split(self) -> Self:
@@ -245,6 +281,7 @@ class ProductUse(Record):
     parallel_jobs: float = Field(default=1.0, ge=1.0, allow_inf_nan=False)
     requests: float | None = Field(default=None, gt=0, allow_inf_nan=False,
                                    description="expected lifetime requests (instead of time)")
+    uncertainty: Carbon | None = Field(default=None, description="absolute +- on epc")
 
     @model_validator(mode="after")
     def _one_basis(self) -> Self:
@@ -260,6 +297,7 @@ class RetrainingUse(Record):
 
     carbon: Carbon
     requests: float = Field(gt=0, allow_inf_nan=False)
+    uncertainty: Carbon | None = Field(default=None, description="absolute +- on carbon")
 
 
 class Job(Record):
@@ -299,4 +337,16 @@ class Job(Record):
                 )
         if self.duration is None:
             raise ValueError("give a duration or a start and end time")
+        for k, use in enumerate(self.energy):
+            if use.power is None or self.start is None or self.end is None:
+                continue
+            idx = pd.DatetimeIndex(use.power.index)
+            t0, t1 = (pd.Timestamp(x).tz_localize("UTC") if pd.Timestamp(x).tzinfo is None
+                      else pd.Timestamp(x).tz_convert("UTC") for x in (self.start, self.end))
+            i0, i1 = (idx.tz_localize("UTC") if idx.tz is None else idx.tz_convert("UTC"))[[0, -1]]
+            if i1 <= t0 or i0 >= t1:
+                raise CarriedError(InvalidValueError(
+                    f"energy[{k}].power", f"{i0.isoformat()} to {i1.isoformat()}",
+                    f"a power trace that overlaps the job's window ({t0.isoformat()} to "
+                    f"{t1.isoformat()})"))
         return self

@@ -63,11 +63,37 @@ def test_a_nested_error_names_the_record_it_is_in() -> None:
     assert "an amount >= 0" in str(err)
 
 
-@pytest.mark.xfail(strict=True, reason="carbon/_records.py _translate replaces the nested "
-                   "record's own field ('EnergyUse.energy') by the path to the record, so the "
-                   "inner field name is lost: 'Job.energy[1]' instead of 'Job.energy[1].energy'")
 def test_a_nested_error_names_the_whole_path_to_the_field() -> None:
+    # bug: _translate replaced the nested record's own field ('EnergyUse.energy') by the path
+    # to the record: 'Job.energy[1]' instead of 'Job.energy[1].energy'
     assert _nested_error().field == "Job.energy[1].energy"
+
+
+def test_power_traces_are_checked_not_clamped() -> None:
+    import numpy as np
+    import pandas as pd
+
+    idx = pd.date_range("2026-01-01", periods=3, freq="h", tz="UTC")
+    for values, what in (([-5.0, 1, 2], "power"), ([np.nan, 1, 2], "power"),
+                         ([True, False, True], "numeric watts")):
+        with pytest.raises(carbon.InvalidValueError, match=what):
+            carbon.EnergyUse(system=BOX, energy="1 kWh", provenance="sampled",
+                             power=pd.Series(values, index=idx))
+    away = carbon.EnergyUse(system=BOX, energy="1 kWh", provenance="sampled",
+                            power=pd.Series([1.0, 2, 3], index=idx - pd.Timedelta("10D")))
+    with pytest.raises(carbon.InvalidValueError, match="overlaps the job's window") as e:
+        carbon.Job(name="j", energy=[away], start=idx[0].to_pydatetime(),
+                   end=idx[2].to_pydatetime())
+    assert e.value.field == "Job.energy[0].power"
+
+
+def test_a_constant_intensity_is_checked_however_it_is_built() -> None:
+    # bug: ConstantIntensity(-500, ...) gave negative carbon (only .of checked its input)
+    for bad in (-500.0, float("nan"), float("inf"), True):
+        with pytest.raises(carbon.InvalidValueError, match="gco2e_per_kwh"):
+            carbon.ConstantIntensity(bad, source="x")  # type: ignore[arg-type]
+    with pytest.raises(carbon.InvalidValueError, match="source"):
+        carbon.ConstantIntensity(100.0, source=" ")
 
 
 def test_a_missing_field_says_nothing_defaults_to_zero() -> None:
