@@ -23,6 +23,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from carbon._checks import at_least, positive, unit_interval
@@ -97,7 +98,7 @@ def jsc(
     e = magnitude(energy, "kWh", "energy")
     p = at_least(pue, 1.0, "pue", " (1.08 means 8 % facility overhead)")
     ci = intensity_of(intensity, start=start, end=end, power=power)
-    return quantity(jsc_kernel(e, p, ci), "gCO2e")
+    return _carbon(jsc_kernel(e, p, ci), "jsc")
 
 
 def embodied_share(embodied: Any, *, duration: Any, lifetime: Any, fraction: Any = 1.0) -> Any:
@@ -122,7 +123,7 @@ def embodied_share(embodied: Any, *, duration: Any, lifetime: Any, fraction: Any
     t = magnitude(duration, "s", "duration")
     lt = _positive_time(lifetime, "lifetime")
     u = unit_interval(fraction, "fraction")
-    return quantity(embodied_kernel(ec, t, lt, u), "gCO2e")
+    return _carbon(embodied_kernel(ec, t, lt, u), "embodied_share")
 
 
 def platform_share(
@@ -158,7 +159,7 @@ def platform_share(
                 "share", share, "either share or concurrent_jobs, not both"
             )
         s = unit_interval(share, "share")
-    return quantity(platform_kernel(r, t, s), "gCO2e")
+    return _carbon(platform_kernel(r, t, s), "platform_share")
 
 
 def product_share(epc: Any, *, duration: Any, lifetime: Any, parallel_jobs: Any = 1) -> Any:
@@ -185,7 +186,7 @@ def product_share(epc: Any, *, duration: Any, lifetime: Any, parallel_jobs: Any 
     t = magnitude(duration, "s", "duration")
     lt = _positive_time(lifetime, "lifetime")
     n = at_least(parallel_jobs, 1.0, "parallel_jobs")
-    return quantity(product_kernel(e, t, lt, n), "gCO2e")
+    return _carbon(product_kernel(e, t, lt, n), "product_share")
 
 
 def product_share_by_requests(epc: Any, *, requests: Any) -> Any:
@@ -197,7 +198,7 @@ def product_share_by_requests(epc: Any, *, requests: Any) -> Any:
     """
     e = magnitude(epc, "gCO2e", "epc")
     n = positive(requests, "requests")
-    return quantity(product_by_requests_kernel(e, n), "gCO2e")
+    return _carbon(product_by_requests_kernel(e, n), "product_share_by_requests")
 
 
 def retraining_share(retraining: Any, *, requests: Any) -> Any:
@@ -214,7 +215,16 @@ def retraining_share(retraining: Any, *, requests: Any) -> Any:
     """
     c = magnitude(retraining, "gCO2e", "retraining")
     n = positive(requests, "requests")
-    return quantity(retraining_kernel(c, n), "gCO2e")
+    return _carbon(retraining_kernel(c, n), "retraining_share")
+
+
+def _carbon(grams: Any, what: str) -> Any:
+    """The result as gCO2e; a result that overflowed (inputs near the float limit) is an
+    error, never inf (the fleet path refuses the same inputs)."""
+    if not np.all(np.isfinite(grams)):
+        raise InvalidValueError(what, "inf", "inputs whose product is a finite amount of "
+                                "carbon (the result overflowed float64: check the units)")
+    return quantity(grams, "gCO2e")
 
 
 def _positive_time(value: Any, field: str) -> Any:
