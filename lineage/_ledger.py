@@ -27,23 +27,20 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    Engine,
-    create_engine,
     delete,
-    event,
     exc,
     func,
-    inspect,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
 from carbon import InvalidValueError, Job, magnitude, quantity
 from lineage._edges import edge_spec, job_facts
-from lineage._errors import LedgerError, SchemaVersionError, UnknownProductError
+from lineage._errors import LedgerError, UnknownProductError
 from lineage._graph import ProvenanceGraph
 from lineage._json import _usage_value
 from lineage._kinds import Phase, ProductKind, parse
+from lineage._ledger_db import open_engine, refuse_foreign, set_wal, stored_version
 from lineage._reported import ReportedCarbon
 from lineage._schema import (
     SCHEMA_VERSION,
@@ -52,7 +49,6 @@ from lineage._schema import (
     job_systems_t,
     jobs_t,
     migrate,
-    migrations_t,
     mixes_t,
     products_t,
     systems_t,
@@ -81,39 +77,6 @@ class LedgerJob:
         return quantity(self.carbon_g, "gCO2e")
 
 
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
-def _location(url: Any) -> str:
-    if isinstance(url, os.PathLike):
-        url = os.fspath(url)
-    if not isinstance(url, str) or not url.strip():
-        raise LedgerError("url", url, "a SQLite file path or a database URL such as "
-                          "postgresql://user@host/db")
-    return url
-
-
-def _check_sqlite_file(path: str, readonly: bool) -> None:
-    """Refuse what is not a SQLite database before SQLite touches it."""
-    if not os.path.exists(path):
-        if readonly:
-            raise LedgerError("ledger", path, "an existing ledger file (readonly: nothing "
-                              "is created)")
-        return
-    if os.path.isdir(path):
-        raise LedgerError("ledger", path, "a ledger file, not a folder")
-    try:
-        with open(path, "rb") as f:
-            head = f.read(16)
-    except OSError as e:
-        raise LedgerError("ledger", path, f"a readable ledger file ({e.strerror})") from e
-    if head and head != _SQLITE_MAGIC:
-        raise LedgerError("ledger", path, "a readable modelcarbon ledger (this file is not a "
-                          "SQLite database; it was left untouched)")
-    if not head and readonly:
-        raise LedgerError("ledger", path, "a modelcarbon ledger (this file is empty)")
-
-
 def _utc(t: datetime | None) -> str | None:
     if t is None:
         return None
@@ -139,42 +102,20 @@ class Ledger:
 
     def __init__(self, url: str | os.PathLike[str], *, timeout: float = 60.0,
                  upto: int = SCHEMA_VERSION, readonly: bool = False) -> None:
-        location = _location(url)
         self.readonly = bool(readonly)
-        kwargs: dict[str, Any] = {}
-        if "://" in location:
-            self.url = location
-        else:
-            _check_sqlite_file(location, self.readonly)
-            self.url = (f"sqlite:///file:{os.path.abspath(location)}?mode=ro&uri=true"
-                        if self.readonly else f"sqlite:///{location}")
-        if self.url.startswith("sqlite"):
-            kwargs["connect_args"] = {"timeout": timeout}
-        try:
-            self.engine: Engine = create_engine(self.url, **kwargs)
-        except (exc.ArgumentError, exc.NoSuchModuleError) as e:
-            raise LedgerError("url", url, "a SQLite path or a SQLAlchemy database URL") from e
+        self.url, self.engine = open_engine(url, readonly=self.readonly, timeout=timeout)
         self._sqlite = self.engine.dialect.name == "sqlite"
         self._lock = threading.Lock()
         self._known: set[str] = set()  # content-addressed rows committed by this instance
         self._ignore: dict[str, Any] = {}
-        if self._sqlite:
-            event.listen(self.engine, "connect",
-                         _sqlite_connect_ro if self.readonly else _sqlite_connect)
-            event.listen(self.engine, "begin", _sqlite_begin_ro if self.readonly
-                         else _sqlite_begin)
         try:
             with self._tx() as conn:  # look before touching anything
-                self._refuse_foreign(conn)
+                refuse_foreign(conn, self.url, self.readonly)
                 if self.readonly:
-                    self.schema_version = self._stored_version(conn)
+                    self.schema_version = stored_version(conn, self.url)
             if not self.readonly:
-                if self._sqlite:  # persistent in the file; not possible inside a transaction
-                    raw = self.engine.raw_connection()
-                    try:
-                        raw.cursor().execute("PRAGMA journal_mode=WAL")
-                    finally:
-                        raw.close()
+                if self._sqlite:
+                    set_wal(self.engine)
                 with self._tx() as conn:
                     self.schema_version = migrate(conn, upto)
         except exc.OperationalError as e:
@@ -183,30 +124,6 @@ class Ledger:
         except BaseException:
             self.engine.dispose()
             raise
-
-    def _refuse_foreign(self, conn: Connection) -> None:
-        """A database with tables but no schema_migrations is not a ledger: never touch it."""
-        try:
-            tables = set(inspect(conn).get_table_names())
-        except exc.DatabaseError as e:
-            raise LedgerError("ledger", self.url, f"a modelcarbon ledger ({e.orig})") from e
-        if tables and migrations_t.name not in tables:
-            raise LedgerError("ledger", self.url, "a modelcarbon ledger (this database holds "
-                              f"other tables: {', '.join(sorted(tables)[:5])}; left "
-                              "untouched)")
-        if not tables and self.readonly:
-            raise LedgerError("ledger", self.url, "a modelcarbon ledger (this database is "
-                              "empty; open it for writing to create one)")
-
-    def _stored_version(self, conn: Connection) -> int:
-        newest = conn.execute(select(func.max(migrations_t.c.version))).scalar_one()
-        if newest is None:
-            raise LedgerError("ledger", self.url, "a modelcarbon ledger (no schema version)")
-        if int(newest) > SCHEMA_VERSION:
-            raise SchemaVersionError("schema_version", newest,
-                                     f"a ledger of schema version <= {SCHEMA_VERSION} (this "
-                                     "one was written by a newer modelcarbon: upgrade)")
-        return int(newest)
 
     # plumbing -------------------------------------------------------------------------
     def close(self) -> None:
@@ -505,24 +422,3 @@ class Ledger:
             return int(conn.execute(select(func.count()).select_from(jobs_t)).scalar_one())
 
 
-def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
-    dbapi_conn.isolation_level = None  # let the "begin" hook issue BEGIN IMMEDIATE
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.close()
-
-
-def _sqlite_begin(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def _sqlite_connect_ro(dbapi_conn: Any, _record: Any) -> None:
-    dbapi_conn.isolation_level = None
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA query_only=ON")
-    cur.close()
-
-
-def _sqlite_begin_ro(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN")
