@@ -12,7 +12,7 @@ sums that add up over any split).
 <Quantity(67.2468, 'gram_CO2e')>
 """
 
-from carbon._breakdown import PARTS, Breakdown, SystemLine, asc_e
+from carbon._breakdown import PARTS, UNCERTAINTY_GROUPS, Breakdown, SystemLine, asc_e
 from carbon._checks import at_least, positive, unit_interval
 from carbon._columns import column_factor, parse_header
 from carbon._electricity import (
@@ -65,15 +65,33 @@ from carbon._records import (
     RetrainingUse,
     System,
 )
-from carbon._request_tables import RequestTables, device_table, model_table, read_devices
+from carbon._request_sums import request_sums
+from carbon._request_tables import (
+    RequestTables,
+    RetrainingTable,
+    device_table,
+    model_table,
+    read_devices,
+)
 from carbon._requests import (
     PART_COLUMNS,
+    SUM_COLUMNS,
     RequestReport,
     partial_sums,
     request_carbon,
     summarise,
 )
-from carbon._units import CANONICAL, Q_, Quantity, magnitude, quantity, ureg
+from carbon._uncertainty import Uncertainty, combine, root_sum_square
+from carbon._units import (
+    CANONICAL,
+    Q_,
+    Quantity,
+    adopt,
+    magnitude,
+    quantity,
+    ureg,
+    use_as_application_registry,
+)
 
 __all__ = [
     "CANONICAL",
@@ -81,6 +99,8 @@ __all__ = [
     "PARTS",
     "PART_COLUMNS",
     "Q_",
+    "SUM_COLUMNS",
+    "UNCERTAINTY_GROUPS",
     "Breakdown",
     "Carbon",
     "CarbonRate",
@@ -107,17 +127,21 @@ __all__ = [
     "Record",
     "RequestReport",
     "RequestTables",
+    "RetrainingTable",
     "RetrainingUse",
     "SourceMix",
     "System",
     "SystemLine",
     "Time",
+    "Uncertainty",
     "UnitMismatchError",
     "UnknownKeyError",
+    "adopt",
     "asc_e",
     "asc_e_frame",
     "at_least",
     "column_factor",
+    "combine",
     "country",
     "country_table",
     "device_table",
@@ -140,8 +164,11 @@ __all__ = [
     "read_devices",
     "read_hourly",
     "request_carbon",
+    "request_sums",
     "retraining_share",
+    "root_sum_square",
     "summarise",
     "unit_interval",
     "ureg",
+    "use_as_application_registry",
 ]

@@ -1,9 +1,10 @@
 """Pydantic field types for pint quantities: validated and converted to canonical units once.
 
-A field typed ``Energy`` accepts a pint quantity or a string such as ``"5 kWh"``; a bare number,
-a wrong dimension, NaN, inf or a negative amount is refused with the field's name. The stored
-value is a quantity in the canonical unit (``carbon._units.CANONICAL``), so fast paths read
-``.magnitude`` without converting again. Serialised as a string (``"5.0 kWh"``).
+A field typed ``Energy`` accepts a pint quantity (of carbon's registry or of any other one,
+converted by what its units mean there: ``carbon.adopt``) or a string such as ``"5 kWh"``; a
+bare number, a wrong dimension, NaN, inf or a negative amount is refused with the field's
+name. The stored value is a quantity in the canonical unit (``carbon._units.CANONICAL``),
+so fast paths read ``.magnitude`` without converting again. Serialised as a string (``"5.0 kWh"``).
 """
 
 from __future__ import annotations

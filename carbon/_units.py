@@ -5,6 +5,13 @@ CO2e to a gram of anything else raises a dimensionality error. A ``year`` is 365
 registry (every amortisation in specs/metrics.md uses 365-day years); pass ``julian_year``
 (365.25 days) or any other duration to amortise differently.
 
+Importing ``carbon`` leaves pint's application registry alone (a user's own ``year`` stays
+365.25 days); :func:`use_as_application_registry` makes ``ureg`` the application registry
+on request. A quantity of another registry (a user's ``pint.UnitRegistry()``) is accepted
+wherever carbon takes one: it is converted by what its units mean in its own registry (to
+root units there, then into ``ureg``), so a user's ``1 year`` is 365.25 days here too. Quantities
+of ``ureg`` pickle back into ``ureg`` (pint's default unpickles into the application registry).
+
 >>> (Q_(1, "kgCO2e") + Q_(1, "gCO2e")).to("gCO2e")
 <Quantity(1001.0, 'gram_CO2e')>
 >>> Q_(1.0, "year").to("day").magnitude
@@ -13,6 +20,7 @@ registry (every amortisation in specs/metrics.md uses 365-day years); pass ``jul
 
 from __future__ import annotations
 
+import contextlib
 import math
 from importlib import resources
 from typing import Any
@@ -26,9 +34,11 @@ __all__ = [
     "CANONICAL",
     "Q_",
     "Quantity",
+    "adopt",
     "magnitude",
     "quantity",
     "ureg",
+    "use_as_application_registry",
 ]
 
 ureg: pint.UnitRegistry = pint.UnitRegistry(  # type: ignore[type-arg]
@@ -41,7 +51,6 @@ ureg.define("year = 365 * day = a = yr")
 ureg.define("month = year / 12")
 ureg.load_definitions(str(resources.files("carbon") / "_data" / "units.txt"))
 ureg.formatter.default_format = "~P"
-pint.set_application_registry(ureg)  # type: ignore[no-untyped-call]
 
 Q_ = ureg.Quantity
 Quantity = pint.Quantity
@@ -57,6 +66,62 @@ CANONICAL: dict[str, str] = {
 }
 
 _UNIT_CACHE: dict[str, Any] = {}
+
+
+def _unpickle_quantity(value: Any, units: Any) -> Any:
+    return Q_(value, units)
+
+
+def _unpickle_unit(units: Any) -> Any:
+    return ureg.Unit(units)
+
+
+# pint's own __reduce__ unpickles into the application registry, which is no longer ours:
+# ureg's classes (built for this registry only) unpickle into ureg.
+def _reduce_quantity(self: Any) -> tuple[Any, tuple[Any, Any]]:
+    return _unpickle_quantity, (self._magnitude, self._units)
+
+
+def _reduce_unit(self: Any) -> tuple[Any, tuple[Any]]:
+    return _unpickle_unit, (self._units,)
+
+
+setattr(ureg.Quantity, "__reduce__", _reduce_quantity)  # noqa: B010 - mypy forbids the assignment
+setattr(ureg.Unit, "__reduce__", _reduce_unit)  # noqa: B010
+
+
+def use_as_application_registry() -> None:
+    """Make ``ureg`` pint's application registry (opt-in; importing carbon does not).
+
+    Afterwards ``pint.Quantity(1, "gCO2e")`` and libraries that use the application registry
+    (pint-pandas, pickles of other registries' quantities) speak carbon's units, and a
+    ``year`` there is 365 days.
+    """
+    pint.set_application_registry(ureg)  # type: ignore[no-untyped-call]
+
+
+def adopt(value: Any) -> Any:
+    """``value`` as a quantity of ``ureg``; one of another pint registry is converted.
+
+    The conversion happens in ``value``'s own registry, to its root units (metre, second,
+    kilogram, ...), which are then read in ``ureg``: a quantity keeps what it meant where it
+    was made. Units ``ureg`` does not know by name are an error.
+
+    >>> import pint
+    >>> theirs = pint.UnitRegistry()
+    >>> adopt(theirs.Quantity(1, "year")).to("day")
+    <Quantity(365.25, 'day')>
+    """
+    if not isinstance(value, pint.Quantity) or value._REGISTRY is ureg:
+        return value
+    # pint raises many types; a unit without root units keeps its names
+    with contextlib.suppress(Exception):
+        value = value.to_root_units()
+    names = " * ".join(f"{name} ** {power!r}" for name, power in value._units.items())
+    try:
+        return Q_(value.magnitude, ureg.Unit(names or "dimensionless"))
+    except Exception as e:  # pint raises many types (UndefinedUnitError, ValueError, ...)
+        raise UnitMismatchError.for_units("value", f"{value}", "units known to carbon") from e
 
 
 def _unit(name: str) -> Any:
@@ -86,6 +151,11 @@ def magnitude(value: Any, unit: str, field: str, *, allow_negative: bool = False
             raise UnitMismatchError.for_units(field, value, unit) from e
     if not isinstance(value, pint.Quantity):
         raise UnitMismatchError.for_units(field, value, unit)
+    if value._REGISTRY is not ureg:
+        try:
+            value = adopt(value)
+        except UnitMismatchError as e:
+            raise UnitMismatchError.for_units(field, f"{value}", unit) from e
     target = _unit(unit)
     try:
         m = value.magnitude if value.units == target else value.m_as(target)
@@ -110,5 +180,9 @@ def quantity(value: Any, unit: str) -> Any:
 
     >>> quantity(2.5, "gCO2e")
     <Quantity(2.5, 'gram_CO2e')>
+
+    A quantity (of any registry) is converted to ``unit`` instead.
     """
+    if isinstance(value, pint.Quantity):
+        return adopt(value).to(_unit(unit))
     return Q_(value, _unit(unit))

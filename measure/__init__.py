@@ -9,6 +9,9 @@ default) or to the whole host (``"host"``);
 ``Measurement.to_job`` turns one into a :class:`carbon.Job`. :func:`compare` decides whether
 one callable or command uses less energy than another from interleaved trials, a bootstrap
 interval of the ratio and a test (:func:`compare_many` for more than two).
+Tools users already have: :func:`read_codecarbon` and :func:`write_codecarbon` (CodeCarbon's
+``emissions.csv``, both ways), :func:`log_to_mlflow` (the active MLflow run),
+:class:`TrainingMeter` as a Hugging Face or Lightning callback.
 
 >>> from measure import FakeNVML, ManualClock, Monitor, PowerTrace
 >>> clock = ManualClock()
@@ -20,8 +23,10 @@ interval of the ratio and a test (:func:`compare_many` for more than two).
 <Quantity(18.0, 'kilojoule')>
 """
 
+from measure._batch_choice import BatchChoice, choose_batch_size
 from measure._clock import Clock, ManualClock, SystemClock
-from measure._codecarbon import read_codecarbon
+from measure._codecarbon import CODECARBON_COLUMNS, read_codecarbon
+from measure._codecarbon_write import write_codecarbon
 from measure._compare import Comparison, Runnable, compare, compare_many
 from measure._errors import (
     GPULostError,
@@ -39,7 +44,9 @@ from measure._gpu import load_pynvml
 from measure._inference import SweepPoint, inference_sweep, torch_infer
 from measure._journal import Journal
 from measure._measurement import DeviceEnergy, Measurement
+from measure._mlflow import log_to_mlflow
 from measure._monitor import Attribution, Monitor, WindowHandle
+from measure._power_limit import PowerLimits, power_limited, power_limits, set_power_limit
 from measure._process import ProcessTree
 from measure._rapl import rapl_probes
 from measure._replay import ReplayMonitor
@@ -58,7 +65,9 @@ from measure._stats import (
 from measure._training import TrainingMeter
 
 __all__ = [
+    "CODECARBON_COLUMNS",
     "Attribution",
+    "BatchChoice",
     "Clock",
     "Comparison",
     "CpuTdp",
@@ -76,6 +85,7 @@ __all__ = [
     "NVMLBindingError",
     "NVMLUnavailableError",
     "NotSupportedError",
+    "PowerLimits",
     "PowerTrace",
     "ProbePermissionError",
     "ProcessTree",
@@ -88,6 +98,7 @@ __all__ = [
     "TwoSampleResult",
     "WindowError",
     "WindowHandle",
+    "choose_batch_size",
     "compare",
     "compare_many",
     "cpu_tdp_table",
@@ -96,13 +107,18 @@ __all__ = [
     "groups",
     "inference_sweep",
     "load_pynvml",
+    "log_to_mlflow",
     "lookup_cpu",
     "memory_power_per_gb",
+    "power_limited",
+    "power_limits",
     "rapl_probes",
     "ratio_interval",
     "read_codecarbon",
     "recover",
     "run_command",
+    "set_power_limit",
     "torch_infer",
     "two_sample_test",
+    "write_codecarbon",
 ]

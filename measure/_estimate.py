@@ -7,8 +7,12 @@ CPU (Green Algorithms core-usage model, Lannelongue et al. 2021, doi:10.1002/adv
 with ``TDP`` and ``threads_per_chip`` from the sourced table ``measure/_data/cpu_tdp.csv``,
 ``n_logical`` the CPUs this host shows and ``u`` their busy share over the window, read from
 ``/proc/stat`` (user + nice + system + irq + softirq over those plus idle + iowait; steal
-excluded). A model missing from the table uses the median W per thread of the table's rows of
-the same vendor (flagged ``generic_tdp``, with the spread in the details).
+excluded). A model missing from that table is looked up by TDP in CodeCarbon's
+``cpu_power.csv`` (copied as ``measure/_data/codecarbon_cpu_power.csv``, ~4,900 rows, MIT,
+see ``measure/_data/ATTRIBUTION.md``), which has no thread counts: the chip's threads are then
+taken as the logical CPUs the host shows (CodeCarbon's own assumption, ``TDP x load``; said in
+the entry's source). A model in neither uses the median W per thread of the sourced table's
+rows of the same vendor (flagged ``generic_tdp``, with the spread in the details).
 
 Memory: ``P_ram [W] = 0.3725 W/GB * GB in use`` (same paper), GB in use being
 ``MemTotal - MemAvailable`` from ``/proc/meminfo``, integrated over the window by trapezoid.
@@ -47,6 +51,7 @@ __all__ = [
     "CpuEstimateProbe",
     "CpuTdp",
     "RamEstimateProbe",
+    "codecarbon_cpu_table",
     "cpu_model",
     "cpu_tdp_table",
     "lookup_cpu",
@@ -113,6 +118,48 @@ def memory_power_per_gb() -> tuple[float, str]:
     raise MeasureError("memory_power.csv", None, "a dram_power_per_gb row in W/GB")
 
 
+@cache
+def codecarbon_cpu_table() -> dict[str, tuple[str, float]]:
+    """CodeCarbon's ``cpu_power.csv``: normalised lower-case name -> (its name, TDP [W]).
+
+    Only rows naming their vendor (Intel, AMD, Apple) are kept (a bare ``3280`` would match
+    inside unrelated names), and rows whose TDP is not one number (``27.29.5``: four rows
+    of the file as CodeCarbon ships it) are skipped.
+
+    >>> codecarbon_cpu_table()["amd epyc 7763"]
+    ('AMD EPYC 7763', 280.0)
+    """
+    path = resources.files("measure") / "_data" / "codecarbon_cpu_power.csv"
+    table: dict[str, tuple[str, float]] = {}
+    with path.open(encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            name = r["Name"].strip()
+            try:
+                tdp = float(r["TDP"])
+            except ValueError:
+                continue
+            key = _normalise(name).lower()
+            if tdp > 0 and key.split(" ", 1)[0] in ("intel", "amd", "apple"):
+                table.setdefault(key, (name, tdp))
+    return table
+
+
+def _codecarbon_match(name: str, logical_cpus: int | None) -> CpuTdp | None:
+    words = f" {_normalise(name).lower()} "
+    best: str | None = None
+    for key in codecarbon_cpu_table():
+        if f" {key} " in words and (best is None or len(key) > len(best)):
+            best = key
+    if best is None:
+        return None
+    model, tdp = codecarbon_cpu_table()[best]
+    n = logical_cpus or os.cpu_count() or 1
+    return CpuTdp(model.split(" ", 1)[0], model, n, n, tdp,
+                  f"TDP from CodeCarbon's cpu_power.csv (MIT, measure/_data/ATTRIBUTION.md); "
+                  f"threads per chip not in that table: taken as the {n} logical CPUs this "
+                  f"host shows (CodeCarbon's TDP x load assumption)")
+
+
 def _normalise(name: str) -> str:
     name = re.sub(r"\((R|TM|tm|r)\)", " ", name)
     name = re.sub(r"@.*$", " ", name)
@@ -120,18 +167,23 @@ def _normalise(name: str) -> str:
     return " ".join(name.split())
 
 
-def lookup_cpu(name: str) -> CpuTdp:
+def lookup_cpu(name: str, *, logical_cpus: int | None = None) -> CpuTdp:
     """The table row whose model appears, as whole words, in the CPU ``name``.
 
-    A name the table does not hold (``Intel(R) Xeon(R) Processor`` on a VM that hides the
-    model) gives a generic entry: the median W per thread of the same vendor's rows (all rows
-    if the vendor is unknown), flagged ``generic`` with the min-max range per thread.
+    A name the sourced table does not hold is looked up in CodeCarbon's table (TDP only; the
+    chip's threads are ``logical_cpus``, this host's count by default). A name neither holds
+    (``Intel(R) Xeon(R) Processor`` on a VM that hides the model) gives a generic entry: the
+    median W per thread of the same vendor's rows (all rows if the vendor is unknown),
+    flagged ``generic`` with the min-max range per thread.
 
     >>> lookup_cpu("Intel(R) Xeon(R) Platinum 8480+ CPU @ 2.00GHz").tdp_w
     350.0
     >>> g = lookup_cpu("Intel(R) Xeon(R) Processor")
     >>> g.generic, g.threads, round(g.w_per_thread, 2)
     (True, 1, 3.91)
+    >>> c = lookup_cpu("12th Gen Intel(R) Core(TM) i7-12700H", logical_cpus=20)
+    >>> c.model, c.tdp_w, c.w_per_thread, c.generic
+    ('Intel Core i7-12700H', 45.0, 2.25, False)
     """
     norm = _normalise(name)
     best: CpuTdp | None = None
@@ -142,6 +194,9 @@ def lookup_cpu(name: str) -> CpuTdp:
             best = row
     if best is not None:
         return best
+    theirs = _codecarbon_match(name, logical_cpus)
+    if theirs is not None:
+        return theirs
     vendor = "AMD" if "amd" in name.lower() else "Intel" if "intel" in name.lower() else None
     rows = [r for r in cpu_tdp_table() if vendor is None or r.vendor == vendor]
     per_thread = [r.w_per_thread for r in rows]

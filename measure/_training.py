@@ -10,11 +10,19 @@ Around a plain PyTorch loop::
                     with meter.step():
                         ...
 
-or hand the meter to a framework as a callback: it has the hook names of Hugging Face
-``TrainerCallback`` (``on_train_begin``, ``on_epoch_begin``, ``on_step_begin``,
-``on_step_end``, ``on_epoch_end``, ``on_train_end``) and of Lightning (``on_train_start``,
-``on_train_epoch_start``, ``on_train_batch_start``, ``on_train_batch_end``,
-``on_train_epoch_end``, ``on_train_end``); each takes and ignores the framework's arguments.
+or hand it to a framework as a callback::
+
+    Trainer(..., callbacks=[meter.huggingface()])          # transformers.Trainer
+    lightning.pytorch.Trainer(..., callbacks=[meter.lightning()])
+
+:meth:`TrainingMeter.huggingface` is a ``transformers.TrainerCallback`` whose
+``on_train_begin``, ``on_epoch_begin``, ``on_step_begin`` (one optimizer step, gradient
+accumulation included), ``on_step_end``, ``on_epoch_end`` and ``on_train_end`` open and close
+the windows; :meth:`TrainingMeter.lightning` is a Lightning ``Callback`` doing the same on
+``on_train_start``, ``on_train_epoch_start``, ``on_train_batch_start`` (one batch),
+``on_train_batch_end``, ``on_train_epoch_end`` and ``on_train_end``, and closing every window
+on ``on_exception``. The meter has those hook names itself too (each takes and ignores the
+framework's arguments), for loops that call hooks by name.
 
 Steps shorter than a few sensor updates are flagged ``short_window`` (their figures jump
 in steps); the epoch and total windows are the reliable figures, and per-step energy is best
@@ -42,14 +50,37 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import import_module
 from typing import Any
 
 from carbon import InvalidValueError, magnitude, quantity
-from measure._errors import WindowError
+from measure._errors import MeasureError, WindowError
 from measure._measurement import Measurement
 from measure._monitor import Monitor
 
 __all__ = ["TrainingMeter"]
+
+_HF_HOOKS = ("on_train_begin", "on_epoch_begin", "on_step_begin", "on_step_end",
+             "on_epoch_end", "on_train_end")
+_LIGHTNING_HOOKS = {"on_train_start": "on_train_begin", "on_train_epoch_start": "on_epoch_begin",
+                    "on_train_batch_start": "on_step_begin",
+                    "on_train_batch_end": "on_step_end", "on_train_epoch_end": "on_epoch_end",
+                    "on_train_end": "on_train_end", "on_exception": "on_train_end"}
+
+
+def _delegate(hook: Any) -> Any:
+    def call(self: Any, *args: Any, **kwargs: Any) -> None:
+        hook()
+
+    call.__name__ = hook.__name__
+    return call
+
+
+def _framework_class(module: str, name: str, fix: str) -> Any:
+    try:
+        return getattr(import_module(module), name)
+    except ImportError as e:
+        raise MeasureError(module, None, f"the {module} package ({fix})") from e
 
 
 class TrainingMeter:
@@ -121,6 +152,32 @@ class TrainingMeter:
     on_train_epoch_end = on_epoch_end
     on_train_batch_start = on_step_begin
     on_train_batch_end = on_step_end
+
+    # --- framework callbacks -------------------------------------------------------------
+    def huggingface(self) -> Any:
+        """This meter as a ``transformers.TrainerCallback`` (``Trainer(callbacks=[...])``).
+
+        transformers is imported here, not before (``pip install transformers accelerate``).
+        """
+        base = _framework_class("transformers", "TrainerCallback",
+                                "pip install transformers accelerate")
+        hooks = {h: _delegate(getattr(self, h)) for h in _HF_HOOKS}
+        cls = type("TrainingMeterCallback", (base,), {**hooks, "meter": self})
+        return cls()
+
+    def lightning(self, package: str = "lightning.pytorch") -> Any:
+        """This meter as a Lightning ``Callback`` (``Trainer(callbacks=[...])``).
+
+        ``package`` is where the Trainer comes from: ``lightning.pytorch`` (the ``lightning``
+        distribution) or ``pytorch_lightning``; their Callback classes are distinct.
+        """
+        if package not in ("lightning.pytorch", "pytorch_lightning"):
+            raise InvalidValueError("package", package,
+                                    "'lightning.pytorch' or 'pytorch_lightning'")
+        base = _framework_class(package, "Callback", f"pip install {package.split('.')[0]}")
+        hooks = {h: _delegate(getattr(self, m)) for h, m in _LIGHTNING_HOOKS.items()}
+        cls = type("TrainingMeterCallback", (base,), {**hooks, "meter": self})
+        return cls()
 
     # --- context managers ---------------------------------------------------------------
     @contextmanager

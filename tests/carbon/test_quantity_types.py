@@ -81,3 +81,17 @@ def test_the_json_schema_says_a_quantity_string() -> None:
     schema = Fields.model_json_schema()["properties"]["energy"]
     text = str(schema)
     assert "'type': 'string'" in text and "1.5 kWh" in text
+
+
+def test_quantities_of_another_pint_registry_are_converted() -> None:
+    import pint
+
+    theirs = pint.UnitRegistry()  # a user's own registry: its year is 365.25 days
+    f = Fields(energy=theirs.Quantity(3.6, "MJ"), time=theirs.Quantity(1, "year"),
+               power=theirs.Quantity(2, "kW"))
+    assert f.energy is not None and f.energy._REGISTRY is Q_(1, "kWh")._REGISTRY
+    assert f.energy.m_as("kWh") == pytest.approx(1.0)
+    assert f.time is not None and f.time.m_as("day") == pytest.approx(365.25)
+    assert f.power is not None and f.power.m_as("W") == pytest.approx(2000.0)
+    with pytest.raises(ValidationError, match="energy"):
+        Fields(energy=theirs.Quantity(1, "kg"))

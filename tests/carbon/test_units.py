@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import math
+import pickle
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pint
@@ -42,8 +46,56 @@ def test_year_is_365_days_and_julian_year_is_kept() -> None:
 
 def test_one_registry_everywhere() -> None:
     assert carbon.ureg is ureg
-    assert pint.get_application_registry().get() is ureg
     assert carbon.jsc(Q_(1, "kWh"), intensity=Q_(1, "gCO2e/kWh"))._REGISTRY is ureg
+
+
+def test_import_leaves_the_application_registry_alone() -> None:
+    # a fresh interpreter: nothing else in the test session can have opted in
+    code = ("import pint, carbon\n"
+            "assert pint.get_application_registry().get() is not carbon.ureg\n"
+            "print(pint.get_application_registry().Quantity(1, 'year').m_as('day'),"
+            " carbon.Q_(1, 'year').m_as('day'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).parents[2])
+    assert [float(x) for x in out.stdout.split()] == [365.25, 365.0]
+    assert pint.get_application_registry().Quantity(1, "year").m_as("day") == 365.25
+
+
+def test_use_as_application_registry_is_an_opt_in() -> None:
+    before = pint.get_application_registry().get()
+    try:
+        carbon.use_as_application_registry()
+        assert pint.get_application_registry().get() is ureg
+        assert pint.get_application_registry().Quantity(1, "year").m_as("day") == 365.0
+    finally:
+        pint.set_application_registry(before)
+    assert pint.get_application_registry().get() is before
+
+
+def test_quantities_of_another_registry_are_converted_by_their_meaning() -> None:
+    theirs = pint.UnitRegistry()
+    assert carbon.jsc(theirs.Quantity(1, "kWh"), intensity=Q_(400, "gCO2e/kWh")).m_as(
+        "gCO2e") == pytest.approx(400)
+    assert magnitude(theirs.Quantity(1, "year"), "day", "lifetime") == pytest.approx(365.25)
+    assert magnitude(theirs.Quantity(3.6, "MJ"), "kWh", "energy") == pytest.approx(1.0)
+    assert carbon.adopt(theirs.Quantity(2, "W"))._REGISTRY is ureg
+    assert quantity(theirs.Quantity(1, "h"), "s").m_as("s") == pytest.approx(3600)
+    box = carbon.System(name="b", embodied="1 kgCO2e", lifetime=theirs.Quantity(4, "year"),
+                        facility=carbon.Facility(name="f", pue=theirs.Quantity(1.2, ""),
+                                                 mix="100 gCO2e/kWh"))
+    assert box.lifetime.m_as("day") == pytest.approx(4 * 365.25)
+    assert box.facility.pue == pytest.approx(1.2)
+    with pytest.raises(UnitMismatchError, match="energy"):
+        magnitude(theirs.Quantity(1, "m"), "kWh", "energy")
+    theirs.define("widget = [widgets]")
+    with pytest.raises(UnitMismatchError, match="energy"):
+        magnitude(theirs.Quantity(1, "widget"), "kWh", "energy")
+
+
+def test_quantities_pickle_back_into_carbons_registry() -> None:
+    q = pickle.loads(pickle.dumps(Q_(np.array([1.0, 2.0]), "kgCO2e")))
+    assert q._REGISTRY is ureg and list(q.m_as("gCO2e")) == [1000.0, 2000.0]
+    assert pickle.loads(pickle.dumps(ureg.Unit("gCO2e/kWh"))) == ureg.Unit("gCO2e/kWh")
 
 
 @pytest.mark.parametrize(

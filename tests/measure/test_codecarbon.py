@@ -6,9 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from carbon import DataError, System, asc_e
+from carbon import DataError, InvalidValueError, System, asc_e
 from measure import read_codecarbon
 from measure._codecarbon import CODECARBON_COLUMNS
+
+# the layout CodeCarbon 2.x wrote (3.x added experiment_id, water_consumed, utilisations, wue)
+V2_COLUMNS: tuple[str, ...] = (
+    "timestamp", "project_name", "run_id", "duration", "emissions", "emissions_rate",
+    "cpu_power", "gpu_power", "ram_power", "cpu_energy", "gpu_energy", "ram_energy",
+    "energy_consumed", "country_name", "country_iso_code", "region", "cloud_provider",
+    "cloud_region", "os", "python_version", "codecarbon_version", "cpu_count", "cpu_model",
+    "gpu_count", "gpu_model", "longitude", "latitude", "ram_total_size", "tracking_mode",
+    "on_cloud", "pue",
+)
 
 # synthetic rows in CodeCarbon's documented layout (a 1 TB host whose RAM model says 378 W)
 ROWS = [
@@ -21,7 +31,7 @@ ROWS = [
 ]
 
 
-def _csv(tmp_path: Path, rows: list[str], header: tuple[str, ...] = CODECARBON_COLUMNS) -> Path:
+def _csv(tmp_path: Path, rows: list[str], header: tuple[str, ...] = V2_COLUMNS) -> Path:
     path = tmp_path / "emissions.csv"
     path.write_text(",".join(header) + "\n" + "\n".join(rows) + "\n")
     return path
@@ -58,11 +68,124 @@ def test_old_files_with_fewer_columns(tmp_path: Path, box: System) -> None:
 
 @pytest.mark.parametrize(("header", "row", "match"), [
     (("project_name", "duration"), "p,60", "columns"),
-    (CODECARBON_COLUMNS, ROWS[0].replace(",554.2,", ",abc,"), "duration"),
-    (CODECARBON_COLUMNS, ROWS[0].replace(",554.2,", ",0,"), "duration"),
-    (CODECARBON_COLUMNS, ROWS[0].replace("2024-07-19T15:57:43", "yesterday"), "timestamp"),
+    (V2_COLUMNS, ROWS[0].replace(",554.2,", ",abc,"), "duration"),
+    (V2_COLUMNS, ROWS[0].replace(",554.2,", ",0,"), "duration"),
+    (V2_COLUMNS, ROWS[0].replace("2024-07-19T15:57:43", "yesterday"), "timestamp"),
 ])
 def test_bad_files(tmp_path: Path, box: System, header: tuple[str, ...], row: str,
                    match: str) -> None:
     with pytest.raises(DataError, match=match):
         read_codecarbon(_csv(tmp_path, [row], header), box)
+
+
+# --- files written by the real CodeCarbon (3.x), offline --------------------------------------
+
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    real = socket.socket.connect
+
+    def connect(self: socket.socket, address: object) -> None:
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            raise AssertionError(f"CodeCarbon tried the network: {address!r}")
+        real(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+
+
+def record_codecarbon(out: Path, *, pue: float, country: str = "FRA",
+                      name: str = "emissions.csv") -> Path:
+    """Run CodeCarbon's OfflineEmissionsTracker around a small CPU workload."""
+    import time
+
+    codecarbon = pytest.importorskip("codecarbon")
+    from codecarbon.output_methods.base_output import OutputMethod
+
+    # output_methods=[CSV] is 3.3's spelling of save_to_file=True (deprecated there)
+    tracker = codecarbon.OfflineEmissionsTracker(
+        country_iso_code=country, pue=pue, output_dir=str(out), output_file=name,
+        output_methods=[OutputMethod.CSV], log_level="error", measure_power_secs=1,
+        project_name="cc-test", experiment_id="exp-1", tracking_mode="process",
+        allow_multiple_runs=True)
+    tracker.start()
+    t0, x = time.perf_counter(), 0
+    while time.perf_counter() - t0 < 1.2:
+        x += sum(i * i for i in range(5000))
+    tracker.stop()
+    assert (out / name).is_file(), "CodeCarbon wrote no file (its errors are only logged)"
+    return out / name
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> dict[float, Path]:
+    mp = pytest.MonkeyPatch()
+    try:
+        _no_network(mp)
+        out = tmp_path_factory.mktemp("codecarbon")
+        return {pue: record_codecarbon(out, pue=pue, name=f"emissions-{pue}.csv")
+                for pue in (1.0, 1.5)}
+    finally:
+        mp.undo()
+
+
+@pytest.mark.parametrize("pue", [1.0, 1.5])
+def test_real_file_keeps_codecarbons_emissions(recorded: dict[float, Path], box: System,
+                                               pue: float) -> None:
+    import csv
+
+    [row] = list(csv.DictReader(recorded[pue].read_text().splitlines()))
+    [job] = read_codecarbon(recorded[pue], box)
+    assert job.meta["factors"] == "codecarbon"
+    b = asc_e(job)
+    assert b.jsc.m_as("kgCO2e") == pytest.approx(float(row["emissions"]), rel=1e-9)
+    # the PUE is CodeCarbon's and applied once: IT energy x its PUE = its energy_consumed
+    assert job.energy[0].system.facility.pue == pytest.approx(pue)
+    assert job.energy[0].energy.m_as("kWh") * pue == pytest.approx(
+        float(row["energy_consumed"]), rel=1e-9)
+    assert b.embodied_g > 0  # the system's embodied carbon still applies
+    assert job.meta["reported_emissions"]["kgCO2e"] == pytest.approx(float(row["emissions"]))
+
+
+def test_real_file_keeps_every_column(recorded: dict[float, Path], box: System) -> None:
+    import csv
+
+    header = next(csv.reader(recorded[1.5].read_text().splitlines()))
+    assert tuple(header) == CODECARBON_COLUMNS  # the installed CodeCarbon's layout
+    from codecarbon.output_methods.emissions_data import EmissionsData
+
+    assert tuple(EmissionsData.__dataclass_fields__) == CODECARBON_COLUMNS
+    [job] = read_codecarbon(recorded[1.5], box)
+    own = job.meta["codecarbon"]
+    assert set(own) == (set(header) - {"emissions"}) | {"emissions_kg"}
+    assert own["experiment_id"] == "exp-1" and own["pue"] == 1.5
+    for col in ("water_consumed", "cpu_utilization_percent", "gpu_utilization_percent",
+                "ram_utilization_percent", "ram_used_gb", "wue"):
+        assert isinstance(own[col], float), col
+    assert own["country_iso_code"] == "FRA"
+
+
+def test_old_file_keeps_codecarbons_factor_beside_ours(tmp_path: Path, box: System) -> None:
+    # a CodeCarbon 2.x row (no pue column) at its USA factor; the system says 720 g/kWh
+    header = tuple(c for c in V2_COLUMNS if c != "pue")
+    row = ROWS[1].rsplit(",", 1)[0].replace(",0.2,", ",0.41,", 1)
+    from carbon import Facility
+
+    usa = box.model_copy(update={"facility": Facility(name="USA average", pue=1.0,
+                                                      mix="720 gCO2e/kWh")})
+    [job] = read_codecarbon(_csv(tmp_path, [row], header), usa)
+    assert job.meta["factors"] == "system"
+    b = asc_e(job)
+    assert b.jsc.m_as("kgCO2e") == pytest.approx(0.37 * 0.72)
+    rep = job.meta["reported_emissions"]
+    assert rep["kgCO2e"] == 0.41 and rep["ours_kgCO2e"] == pytest.approx(0.2664)
+    assert job.meta["notes"][-1] == ("CodeCarbon: 0.41 kg, ours at USA average (PUE 1, "
+                                     "720 gCO2e/kWh): 0.266 kg (-35 %)")
+
+
+def test_factors_can_be_chosen(recorded: dict[float, Path], box: System) -> None:
+    [job] = read_codecarbon(recorded[1.5], box, factors="system")
+    assert job.energy[0].system == box  # the system's PUE 1.2 and 400 g/kWh
+    assert "CodeCarbon:" in job.meta["notes"][-1] and "ours at dc (PUE 1.2" in job.meta[
+        "notes"][-1]
+    with pytest.raises(InvalidValueError, match="factors"):
+        read_codecarbon(recorded[1.5], box, factors="theirs")  # type: ignore[arg-type]

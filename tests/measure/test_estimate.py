@@ -99,3 +99,33 @@ def test_utilisation_is_a_share(b0: int, i0: int, db: int, di: int) -> None:
     u = d.details["utilisation"]
     assert u == pytest.approx(db / (db + di))
     assert 0 <= d.energy.m_as("J") <= p.full_power_w
+
+
+@pytest.mark.parametrize(("name", "model", "tdp"), [
+    ("Intel(R) Xeon(R) CPU E5-2686 v4 @ 2.30GHz", "Intel Xeon E5-2686 v4", 145.0),  # AWS
+    ("Intel(R) Xeon(R) Platinum 8275CL CPU @ 3.00GHz", "Intel Xeon Platinum 8275CL", 240.0),
+    ("AMD EPYC 7R13 Processor", "AMD EPYC 7R13", 225.0),
+    ("AMD Ryzen 7 5800X 8-Core Processor", "AMD Ryzen 7 5800X", 105.0),
+    ("Intel(R) Core(TM) i7-8700 CPU @ 3.20GHz", "Intel Core i7-8700", 65.0),
+    ("12th Gen Intel(R) Core(TM) i7-12700H", "Intel Core i7-12700H", 45.0),
+])
+def test_lookup_in_codecarbons_table(name: str, model: str, tdp: float) -> None:
+    e = lookup_cpu(name, logical_cpus=8)
+    assert (e.model, e.tdp_w, e.generic, e.threads) == (model, tdp, False, 8)
+    assert "CodeCarbon" in e.source and "8 logical CPUs" in e.source
+
+
+def test_sourced_rows_come_before_codecarbons() -> None:
+    # both tables hold the 8380; ours has its thread count
+    e = lookup_cpu("Intel(R) Xeon(R) Platinum 8380 CPU @ 2.30GHz")
+    assert (e.model, e.threads) == ("Xeon Platinum 8380", 80)
+
+
+def test_codecarbon_table_is_the_shipped_file() -> None:
+    from measure._estimate import codecarbon_cpu_table
+
+    table = codecarbon_cpu_table()
+    assert len(table) > 4500 and all(t > 0 for _, t in table.values())
+    assert "3280" not in table  # rows without a vendor word are not used
+    text = (Path(__file__).parents[2] / "measure" / "_data" / "ATTRIBUTION.md").read_text()
+    assert "codecarbon_cpu_power.csv" in text and "MIT" in text
