@@ -7,13 +7,37 @@
 
 The scalar path reads canonical magnitudes from validated records (no unit conversions) and
 uses the same kernels as the fleet path.
+
+Uncertainty (specs/metrics.md, "Uncertainty"): first-order propagation with independent
+errors, the root-sum-square of weighted absolute uncertainties (:func:`carbon.combine`). Each
+part is linear in one stated input, so its uncertainty is the part's formula applied to that
+input's uncertainty::
+
+    u(JSC)       = sqrt( sum_s (u(E_s) * PUE_s * CI_s)^2 )   (operational + overhead of one
+                                                              energy figure move together)
+    u(embodied)  = sqrt( sum_s (u(EC_s) * t_s / LT_s * u_s)^2 )
+    u(platform)  = u(R_p) * t / n_concurrent
+    u(products)  = sqrt( sum_p (u(EPC_p) * t / (LT_p * n_par))^2 )   (or u(EPC_m) / N)
+    u(retraining)= u(cf_rt) / n
+    u(ASC^e)     = sqrt( u(JSC)^2 + u(embodied)^2 + u(platform)^2 + u(products)^2
+                         + u(retraining)^2 )
+
+PUE and grid intensity are taken as exact (no stated range). An input whose uncertainty is not
+stated (an energy figure without one, embodied carbon without ``embodied_uncertainty``, a
+platform rate, a product's EPC or a re-training figure without ``uncertainty``) makes the
+uncertainty of every view that contains it unknown (None, with the reason in
+``uncertainty_unknown``), never zero; a part that does not apply (no platform) adds nothing.
+Since embodied carbon seldom has a stated range, ``uncertainty`` (ASC^e) is usually unknown
+while ``jsc_uncertainty`` (from the energy figures alone) is known: both are kept.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
+from carbon._errors import InvalidValueError
 from carbon._kernels import (
     embodied_kernel,
     overhead_kernel,
@@ -22,15 +46,22 @@ from carbon._kernels import (
     product_kernel,
     retraining_kernel,
 )
-from carbon._records import Job
+from carbon._records import Job, ProductUse
+from carbon._uncertainty import Uncertainty, combine
 from carbon._units import quantity
 
-__all__ = ["PARTS", "Breakdown", "SystemLine", "asc_e"]
+__all__ = ["PARTS", "UNCERTAINTY_GROUPS", "Breakdown", "SystemLine", "asc_e"]
 
 #: The parts of ASC^e, in report order.
 PARTS: tuple[str, ...] = (
     "operational", "overhead", "embodied", "platform", "products", "retraining",
 )
+
+#: The independent sources of uncertainty of a breakdown (JSC is operational + overhead,
+#: whose errors come from the same energy figures and move together).
+UNCERTAINTY_GROUPS: tuple[str, ...] = ("jsc", "embodied", "platform", "products", "retraining")
+
+_NOT_GIVEN = Uncertainty.missing("uncertainty not given to the Breakdown")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +99,15 @@ class Breakdown:
     products_g: float
     retraining_g: float
     systems: tuple[SystemLine, ...] = ()
-    uncertainty_g: float | None = None
     #: What the total leaves out, one reason each (e.g. a system whose embodied carbon is
     #: unknown); empty when the breakdown is complete.
     unknown: tuple[str, ...] = ()
+    #: Uncertainty of each independent group (:data:`UNCERTAINTY_GROUPS`) [gCO2e].
+    jsc_u: Uncertainty = _NOT_GIVEN
+    embodied_u: Uncertainty = _NOT_GIVEN
+    platform_u: Uncertainty = _NOT_GIVEN
+    products_u: Uncertainty = _NOT_GIVEN
+    retraining_u: Uncertainty = _NOT_GIVEN
 
     @property
     def complete(self) -> bool:
@@ -118,22 +154,59 @@ class Breakdown:
 
     total = asc_e
 
+    # uncertainty -----------------------------------------------------------------------
+    def uncertainty_of(self, view: str = "asc_e") -> Uncertainty:
+        """The uncertainty of a view (``jsc``, ``asc``, ``jsc_e``, ``asc_e``): the
+        root-sum-square of its groups' (module docstring), unknown with reasons when one is."""
+        groups = {"jsc": ("jsc",), "asc": ("jsc", "embodied"), "jsc_e": ("jsc", "platform"),
+                  "asc_e": UNCERTAINTY_GROUPS}[view]
+        return combine(getattr(self, f"{g}_u") for g in groups)
+
+    @property
+    def uncertainty_g(self) -> float | None:
+        """+- on ASC^e [gCO2e]; None when one input's uncertainty is unknown."""
+        return self.uncertainty_of("asc_e").g
+
     @property
     def uncertainty(self) -> Any | None:
-        """+- on JSC from the energy figures' uncertainties; None when one is unknown."""
-        return None if self.uncertainty_g is None else quantity(self.uncertainty_g, "gCO2e")
+        """+- on ASC^e (the total) [gCO2e quantity]; None when unknown (see
+        ``uncertainty_unknown``). Usually unknown: embodied carbon seldom has a range."""
+        return self.uncertainty_of("asc_e").quantity
+
+    @property
+    def uncertainty_unknown(self) -> tuple[str, ...]:
+        """Why ``uncertainty`` is unknown, one reason per input; empty when known."""
+        return self.uncertainty_of("asc_e").unknown
+
+    @property
+    def jsc_uncertainty_g(self) -> float | None:
+        """+- on JSC [gCO2e] from the energy figures alone; None when one is unknown."""
+        return self.jsc_u.g
+
+    @property
+    def jsc_uncertainty(self) -> Any | None:
+        """+- on JSC [gCO2e quantity] from the energy figures alone; None when unknown."""
+        return self.jsc_u.quantity
+
+    @property
+    def asc_uncertainty(self) -> Any | None:
+        """+- on ASC (JSC + embodied) [gCO2e quantity]; None when unknown."""
+        return self.uncertainty_of("asc").quantity
 
     def parts(self) -> dict[str, Any]:
         """The six parts as quantities, in report order; they sum to ``asc_e``."""
         return {p: quantity(getattr(self, f"{p}_g"), "gCO2e") for p in PARTS}
 
     def __add__(self, other: Breakdown) -> Breakdown:
-        u = (None if self.uncertainty_g is None or other.uncertainty_g is None
-             else self.uncertainty_g + other.uncertainty_g)
+        """Two jobs together: parts add; each group's uncertainty is the root-sum-square of
+        the two (the jobs' errors taken as independent)."""
         op, ov, emb, plat, prod, rt = (getattr(self, f"{p}_g") + getattr(other, f"{p}_g")
                                        for p in PARTS)
         unknown = self.unknown + tuple(r for r in other.unknown if r not in self.unknown)
-        return Breakdown(op, ov, emb, plat, prod, rt, self.systems + other.systems, u, unknown)
+        us = [combine([getattr(self, f"{g}_u"), getattr(other, f"{g}_u")])
+              for g in UNCERTAINTY_GROUPS]
+        return Breakdown(op, ov, emb, plat, prod, rt, self.systems + other.systems, unknown,
+                         *us)
 
 
 def asc_e(job: Job) -> Breakdown:
@@ -156,9 +229,10 @@ def asc_e(job: Job) -> Breakdown:
     """
     t = job.duration.magnitude  # type: ignore[union-attr]
     op = ov = emb = 0.0
-    unc: float | None = 0.0
     lines = []
     unknown: list[str] = []
+    u_jsc: list[Uncertainty] = []
+    u_emb: list[Uncertainty] = []
     for use in job.energy:
         sys = use.system
         fac = sys.facility
@@ -173,27 +247,55 @@ def asc_e(job: Job) -> Breakdown:
             reason = f"embodied carbon of {sys.name}: {sys.embodied_unknown}"
             if reason not in unknown:
                 unknown.append(reason)
+            u_emb.append(Uncertainty.missing(f"embodied carbon of {sys.name}: unknown"))
         else:
             ec = embodied_kernel(sys.embodied.magnitude, held, sys.lifetime.magnitude,
                                  use.fraction)
             emb += ec
+            u_emb.append(
+                Uncertainty.missing(f"embodied carbon of {sys.name}: no stated uncertainty")
+                if sys.embodied_uncertainty is None else Uncertainty.known(embodied_kernel(
+                    sys.embodied_uncertainty.magnitude, held, sys.lifetime.magnitude,
+                    use.fraction)))
         op += o
         ov += h
         ue = None if use.uncertainty is None else use.uncertainty.magnitude
-        if unc is not None:
-            unc = None if ue is None else unc + ue * fac.pue * ci
+        u_jsc.append(Uncertainty.missing(
+            f"energy on {sys.name} ({use.provenance}): no stated uncertainty")
+            if ue is None else Uncertainty.known(ue * fac.pue * ci))
         lines.append(SystemLine(sys.name, e, ue, str(use.provenance), fac.pue, ci, o, h, ec))
     plat = 0.0
+    u_plat = Uncertainty.known(0.0)
     if job.platform is not None:
-        plat = platform_kernel(job.platform.rate.magnitude, t, job.platform.split)
+        pf = job.platform
+        plat = platform_kernel(pf.rate.magnitude, t, pf.split)
+        u_plat = (Uncertainty.missing(f"platform rate of {pf.name}: no stated uncertainty")
+                  if pf.uncertainty is None else
+                  Uncertainty.known(platform_kernel(pf.uncertainty.magnitude, t, pf.split)))
     prod = 0.0
+    u_prod: list[Uncertainty] = []
     for p in job.products:
-        if p.requests is not None:
-            prod += product_by_requests_kernel(p.epc.magnitude, p.requests)
-        else:
-            prod += product_kernel(p.epc.magnitude, t, p.lifetime.magnitude,  # type: ignore[union-attr]
-                                   p.parallel_jobs)
+        def share(epc_g: float, p: ProductUse = p) -> float:
+            if p.requests is not None:
+                return float(product_by_requests_kernel(epc_g, p.requests))
+            return float(product_kernel(epc_g, t, p.lifetime.magnitude,  # type: ignore[union-attr]
+                                        p.parallel_jobs))
+        prod += share(p.epc.magnitude)
+        u_prod.append(Uncertainty.missing(f"EPC of {p.name}: no stated uncertainty")
+                      if p.uncertainty is None
+                      else Uncertainty.known(share(p.uncertainty.magnitude)))
     rt = 0.0
+    u_rt = Uncertainty.known(0.0)
     if job.retraining is not None:
-        rt = retraining_kernel(job.retraining.carbon.magnitude, job.retraining.requests)
-    return Breakdown(op, ov, emb, plat, prod, rt, tuple(lines), unc, tuple(unknown))
+        r = job.retraining
+        rt = retraining_kernel(r.carbon.magnitude, r.requests)
+        u_rt = (Uncertainty.missing("re-training carbon: no stated uncertainty")
+                if r.uncertainty is None else
+                Uncertainty.known(retraining_kernel(r.uncertainty.magnitude, r.requests)))
+    for part, grams in zip(PARTS, (op, ov, emb, plat, prod, rt), strict=True):
+        if not math.isfinite(grams):  # inputs near the float limit: an error, never inf
+            raise InvalidValueError(f"{job.name}: {part}", "inf", "inputs whose carbon is "
+                                    "a finite amount (the result overflowed float64: check "
+                                    "the units)")
+    return Breakdown(op, ov, emb, plat, prod, rt, tuple(lines), tuple(unknown),
+                     combine(u_jsc), combine(u_emb), u_plat, combine(u_prod), u_rt)

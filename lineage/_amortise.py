@@ -11,6 +11,12 @@ The inference-only figure (operational + facility overhead + embodied hardware: 
 given beside it, because SCI and most published per-inference figures stop there: ours is an
 extended boundary, labelled so.
 
+Uncertainty (specs/lineage.md, "Uncertainty"): each part is linear in one input, so its
+uncertainty is the part's share applied to that input's (``u(EPC(m)) * t / (LT_m * n_par)``,
+``u(EPC(m)) / N``, ``u(cf_rt) / n_rt``), and the request's is their root-sum-square
+(first-order propagation, independent errors: :func:`carbon.combine`). A part whose input has
+no stated uncertainty makes ``extended_uncertainty`` unknown (None with reasons), never zero.
+
 Strategies: a strategy's per-request cost over a lifetime of N requests is
 ``c(N) = r + E / N`` (``r``: per-request carbon, ``E``: up-front EPC; :func:`cost_curve`). Two
 strategies cost the same at ``N* = (E_a - E_b) / (r_b - r_a)`` when that is positive
@@ -39,7 +45,9 @@ from carbon import (
     InvalidValueError,
     Job,
     RetrainingUse,
+    Uncertainty,
     asc_e,
+    combine,
     magnitude,
     product_share,
     product_share_by_requests,
@@ -73,6 +81,25 @@ class PerRequest:
     retraining_g: float
     epc_label: str  # how to read the model's EPC (complete? conserving?)
     notes: tuple[str, ...] = ()
+    #: Uncertainty of each part [gCO2e], in the order of ``parts()`` (module docstring).
+    parts_u: tuple[Uncertainty, ...] = ()
+
+    @property
+    def uncertainty(self) -> Any | None:
+        """+- on ``extended`` [gCO2e quantity], root-sum-square of the parts'; None when
+        one is unknown (``uncertainty_unknown`` says why)."""
+        return self.uncertainty_of().quantity
+
+    @property
+    def uncertainty_unknown(self) -> tuple[str, ...]:
+        return self.uncertainty_of().unknown
+
+    def uncertainty_of(self, part: str | None = None) -> Uncertainty:
+        """One part's uncertainty (``inference``, ``model_epc``...), or the extended total's."""
+        if not self.parts_u:
+            return Uncertainty.missing("uncertainty not computed")
+        named = dict(zip(_PER_REQUEST_PARTS, self.parts_u, strict=True))
+        return combine(named.values()) if part is None else named[part]
 
     @property
     def inference_only(self) -> Any:
@@ -97,12 +124,16 @@ class PerRequest:
 
     def parts(self) -> dict[str, Any]:
         """Every part [gCO2e quantities]; they sum to ``extended``."""
-        return {k: quantity(getattr(self, f"{k}_g"), "gCO2e") for k in
-                ("inference", "platform_tax", "model_epc", "platform_epc", "retraining")}
+        return {k: quantity(getattr(self, f"{k}_g"), "gCO2e") for k in _PER_REQUEST_PARTS}
 
 
-def _inference(inference: Any) -> tuple[float, float, float | None]:
-    """(ASC, platform tax, duration s or None) of one request given as a Job or a carbon."""
+_PER_REQUEST_PARTS = ("inference", "platform_tax", "model_epc", "platform_epc", "retraining")
+
+
+def _inference(inference: Any, uncertainty: Any = None
+               ) -> tuple[float, float, float | None, Uncertainty, Uncertainty]:
+    """(ASC, platform tax, duration s or None, u(ASC), u(tax)) of one request given as a Job
+    or a carbon (with its ``uncertainty`` [gCO2e], unknown when not given)."""
     if isinstance(inference, Job):
         if inference.products or inference.retraining is not None:
             raise InvalidValueError(
@@ -110,43 +141,56 @@ def _inference(inference: Any) -> tuple[float, float, float | None]:
                 "a Job without products or retraining (per_request adds those shares itself; "
                 "giving them on the job too would count them twice)")
         b = asc_e(inference)
-        return b.asc_g, b.platform_g, float(inference.duration.m_as("s"))  # type: ignore[union-attr]
-    return magnitude(inference, "gCO2e", "inference"), 0.0, None
+        return (b.asc_g, b.platform_g, float(inference.duration.m_as("s")),  # type: ignore[union-attr]
+                b.uncertainty_of("asc"), b.platform_u)
+    u = (Uncertainty.missing("inference carbon: no stated uncertainty") if uncertainty is None
+         else Uncertainty.known(magnitude(uncertainty, "gCO2e", "inference_uncertainty")))
+    return magnitude(inference, "gCO2e", "inference"), 0.0, None, u, Uncertainty.known(0.0)
 
 
 def _retraining_g(graph: ProvenanceGraph, model: str, retraining: RetrainingUse | None,
-                  retraining_requests: Any) -> tuple[float, str | None]:
-    """(re-training share of one request [gCO2e], a note when none is recorded).
+                  retraining_requests: Any) -> tuple[float, str | None, Uncertainty]:
+    """(re-training share of one request [gCO2e], a note when none is recorded, its u).
 
     ``retraining`` when given; else the model's ``retraining`` jobs in the graph over
     ``retraining_requests``, which must then be given (unknown is never zero).
     """
+    def share(g: float, n: Any) -> float:
+        return float(retraining_share(quantity(g, "gCO2e"), requests=n).m_as("gCO2e"))
+
     if retraining is not None:
-        return retraining_share(retraining.carbon,
-                                requests=retraining.requests).m_as("gCO2e"), None
+        n = retraining.requests
+        u = (Uncertainty.missing("re-training carbon: no stated uncertainty")
+             if retraining.uncertainty is None
+             else Uncertainty.known(share(retraining.uncertainty.m_as("gCO2e"), n)))
+        return share(retraining.carbon.m_as("gCO2e"), n), None, u
     rt_jobs = [j for j in graph.jobs(model) if j.phase == Phase.RETRAINING.value]
     if not rt_jobs:
-        return 0.0, "no re-training recorded"
+        return 0.0, "no re-training recorded", Uncertainty.known(0.0)
     if retraining_requests is None:
         raise InvalidValueError(
             "retraining_requests", None,
             f"the requests served in the interval of {model}'s re-training jobs "
             "(retraining_requests=..., or retraining=RetrainingUse(...))")
-    return retraining_share(quantity(sum(j.carbon_g for j in rt_jobs), "gCO2e"),
-                            requests=retraining_requests).m_as("gCO2e"), None
+    ru = combine(j.uncertainty for j in rt_jobs)
+    u = ru if ru.g is None else Uncertainty.known(share(ru.g, retraining_requests))
+    return (share(sum(j.carbon_g for j in rt_jobs), retraining_requests), None, u)
 
 
 def per_request(graph: ProvenanceGraph, model: str, inference: Any, *,
                 requests: Any = None, duration: Any = None, lifetime: Any = None,
                 parallel: Any = 1.0, platform: str | None = None,
                 platform_parallel: Any = 1.0, retraining: RetrainingUse | None = None,
-                retraining_requests: Any = None) -> PerRequest:
+                retraining_requests: Any = None,
+                inference_uncertainty: Any = None) -> PerRequest:
     """ASC^e of one inference request on ``model``, beside its inference-only figure.
 
     Parameters
     ----------
     inference : one request: a ``carbon.Job`` (its ASC and platform tax are used) or its
         carbon [gCO2e quantity].
+    inference_uncertainty : +- on ``inference`` when it is a carbon [gCO2e] (a Job's comes
+        from its breakdown); left out, unknown.
     requests : expected lifetime requests N: share the model's EPC as ``EPC / N``.
     duration : time one request holds the model, t [time] (default: the job's duration);
         with ``lifetime`` (default: the model's), shares EPC by time:
@@ -165,14 +209,18 @@ def per_request(graph: ProvenanceGraph, model: str, inference: Any, *,
     >>> r = per_request(g, "m", quantity(0.5, "gCO2e"), requests=1e6)
     >>> r.inference_only, r.extended
     (<Quantity(0.5, 'gram_CO2e')>, <Quantity(1.5, 'gram_CO2e')>)
+    >>> r.uncertainty is None, r.uncertainty_unknown[0]
+    (True, 'inference carbon: no stated uncertainty')
     """
     epc = graph.epc(model)
-    inf_g, tax_g, job_t = _inference(inference)
+    inf_g, tax_g, job_t, inf_u, tax_u = _inference(inference, inference_uncertainty)
     t = job_t if duration is None else magnitude(duration, "s", "duration")
     notes: list[str] = []
     if requests is not None:
         basis = "requests"
-        model_g = product_share_by_requests(epc.total, requests=requests).m_as("gCO2e")
+
+        def model_share(c: Any) -> float:
+            return float(product_share_by_requests(c, requests=requests).m_as("gCO2e"))
     else:
         basis = "time"
         lt = lifetime if lifetime is not None else graph.product(model)["lifetime"]
@@ -181,22 +229,34 @@ def per_request(graph: ProvenanceGraph, model: str, inference: Any, *,
                 "requests", None,
                 "an expected request count, or a request duration and a lifetime (the model "
                 "has none: add_model(..., lifetime=...) or lifetime=) to share the EPC by time")
-        model_g = product_share(epc.total, duration=quantity(t, "s"), lifetime=lt,
-                                parallel_jobs=parallel).m_as("gCO2e")
+        def model_share(c: Any) -> float:
+            return float(product_share(c, duration=quantity(t, "s"), lifetime=lt,
+                                       parallel_jobs=parallel).m_as("gCO2e"))
+    model_g = model_share(epc.total)
+    model_u = _shared(epc.total_u, model_share)
     plat_g = 0.0
+    plat_u = Uncertainty.known(0.0)
     if platform is not None:
         if t is None:
             raise InvalidValueError("duration", None, "a request duration to share the "
                                     "platform's EPC by time")
         p_epc = graph.epc(platform)
-        plat_g = product_share(p_epc.total, duration=quantity(t, "s"),
-                               lifetime=graph.product(platform)["lifetime"],
-                               parallel_jobs=platform_parallel).m_as("gCO2e")
-    rt_g, note = _retraining_g(graph, model, retraining, retraining_requests)
+        def plat_share(c: Any) -> float:
+            return float(product_share(c, duration=quantity(t, "s"),
+                                       lifetime=graph.product(platform)["lifetime"],
+                                       parallel_jobs=platform_parallel).m_as("gCO2e"))
+        plat_g = plat_share(p_epc.total)
+        plat_u = _shared(p_epc.total_u, plat_share)
+    rt_g, note, rt_u = _retraining_g(graph, model, retraining, retraining_requests)
     if note is not None:
         notes.append(note)
     return PerRequest(model, basis, inf_g, tax_g, model_g, plat_g, rt_g, epc.label,
-                      tuple(notes))
+                      tuple(notes), (inf_u, tax_u, model_u, plat_u, rt_u))
+
+
+def _shared(u: Uncertainty, share: Any) -> Uncertainty:
+    """The uncertainty of an EPC's share: the same (linear) share of the EPC's uncertainty."""
+    return u if u.g is None else Uncertainty.known(share(quantity(u.g, "gCO2e")))
 
 
 @dataclass(frozen=True)
@@ -227,8 +287,8 @@ class Strategy:
         never zero); 0 only when no re-training is recorded.
         """
         epc = graph.epc(model)
-        inf_g, tax_g, _ = _inference(inference)
-        rt, _ = _retraining_g(graph, model, retraining, retraining_requests)
+        inf_g, tax_g, *_ = _inference(inference)
+        rt, *_ = _retraining_g(graph, model, retraining, retraining_requests)
         return cls(name or model, epc.total_g, inf_g + tax_g + rt, epc.label)
 
     def cost_per_request_g(self, volume: Any) -> Any:

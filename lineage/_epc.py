@@ -9,6 +9,16 @@ Embodied Product Cost (specs/lineage.md, "EPC", )::
 returns an :class:`EPCBreakdown` (by phase, by ancestor, what is unknown, what double-counts);
 ``epc_all()`` solves ``(I - W^T) EPC = own`` for every product at once with the roll-up of
 :mod:`lineage._rollup`. Both refuse an invalid graph (:mod:`lineage._validate`).
+
+Uncertainty (specs/lineage.md, "Uncertainty"): first-order propagation with independent
+errors (:func:`carbon.combine`). ``EPC(p)`` is linear in the own costs, so::
+
+    u(own(a)) = sqrt( sum over a's jobs j of u(ASC^e(j))^2 )
+    u(EPC(p)) = sqrt( u(own(p))^2 + sum over ancestors a of (W(a -> p) * u(own(a)))^2 )
+
+A job without a stated uncertainty, or a product inside the boundary with no job at all,
+makes u(EPC) unknown (None, with the reasons), never zero. Only ``epc(p)`` gives it: the
+squared weights do not follow the roll-up's linear solve, so ``epc_all`` has no such column.
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from carbon import quantity
+from carbon import Uncertainty, combine, quantity
 from lineage._index import FULL, KIND_CODE
 from lineage._kinds import Phase
 from lineage._validate import Validation
@@ -28,6 +38,7 @@ from lineage._validate import Validation
 __all__ = ["DOUBLE_COUNTING", "EPC", "EPCBreakdown"]
 
 _PHASE_ORDER = {p.value: i for i, p in enumerate(Phase)}
+_NOT_COMPUTED = Uncertainty.missing("uncertainty not computed")
 
 #: Label carried by every figure that used a ``full`` (non-conserving) allocation.
 DOUBLE_COUNTING = (
@@ -66,6 +77,23 @@ class EPCBreakdown:
     unknown: tuple[str, ...] = ()
     double_counted: tuple[tuple[str, str], ...] = field(default=())
     partial: tuple[str, ...] = ()
+    #: u(EPC) [gCO2e] by root-sum-square of the weighted own uncertainties (module docstring).
+    total_u: Uncertainty = _NOT_COMPUTED
+
+    @property
+    def uncertainty_g(self) -> float | None:
+        """+- on the EPC [gCO2e]; None when unknown (``uncertainty_unknown`` says why)."""
+        return self.total_u.g
+
+    @property
+    def uncertainty(self) -> Any | None:
+        """+- on the EPC [gCO2e quantity]; None when unknown."""
+        return self.total_u.quantity
+
+    @property
+    def uncertainty_unknown(self) -> tuple[str, ...]:
+        """Why the EPC's uncertainty is unknown, one reason each; empty when known."""
+        return self.total_u.unknown
 
     @property
     def total(self) -> Any:
@@ -176,6 +204,8 @@ class EPC(Validation):
             weights[a] = w
             by_ancestor[a] = w * own[ix.pos[a]]
             total += by_ancestor[a]
+        terms = [self._own_uncertainty(product)]
+        terms += [self._own_uncertainty(a).scaled(w) for a, w in weights.items()]
         by_phase: dict[str, float] = {}
         retraining = 0.0
         for j in self._by_product.get(product, []):
@@ -191,7 +221,16 @@ class EPC(Validation):
             for j in self._by_product[a] if j.phase != Phase.RETRAINING.value
             for reason in j.unknown))
         return EPCBreakdown(product, total, own[target], by_phase, by_ancestor, weights,
-                            retraining, unknown, tuple(double), partial)
+                            retraining, unknown, tuple(double), partial, combine(terms))
+
+    def _own_uncertainty(self, product: str) -> Uncertainty:
+        """u(own(p)): root-sum-square of the product's jobs' (re-training left out, as in
+        own); unknown when it has no job (its cost is unknown, so is its uncertainty)."""
+        jobs = [j for j in self._by_product.get(product, [])
+                if j.phase != Phase.RETRAINING.value]
+        if not jobs:
+            return Uncertainty.missing(f"{product}: no job recorded")
+        return combine(j.uncertainty for j in jobs)
 
     def epc_all(self) -> pd.DataFrame:
         """EPC of every product, as one sparse triangular solve over a topological order.

@@ -24,7 +24,7 @@ from lineage._reported import JobEntry, ReportedCarbon
 __all__ = ["ProvenanceGraph"]
 
 #: Every product attribute (absent ones read as None).
-_NODE_FIELDS = ("kind", "name", "lifetime", "revision", "licence", "task", "source")
+_NODE_FIELDS = ("kind", "name", "lifetime", "revision", "licence", "task", "source", "hub_id")
 
 
 class ProvenanceGraph(EPC, BulkBuild):
@@ -58,10 +58,17 @@ class ProvenanceGraph(EPC, BulkBuild):
 
     def add_model(self, id: str, *, name: str, lifetime: Any = None, revision: str | None = None,
                   licence: str | None = None, task: str | None = None,
-                  source: str | None = None) -> None:
-        """Add a model (``lifetime``: its deployment lifetime [time], for per-request shares)."""
+                  source: str | None = None, hub_id: str | None = None) -> None:
+        """Add a model (``lifetime``: its deployment lifetime [time], for per-request shares;
+        ``hub_id``: its Hugging Face Hub repository id, ``"org/name"``, when it has one: the
+        model card's ``base_model`` names only such ids). ``hub_id`` lives in the graph (and
+        ``product()``); the ledger and the JSON export do not store it yet."""
+        if hub_id is not None and not (isinstance(hub_id, str) and hub_id.strip()
+                                       and not any(c.isspace() for c in hub_id)):
+            raise InvalidValueError("hub_id", hub_id, "a Hub repository id such as "
+                                    "'distilbert/distilbert-base-uncased' (no spaces)")
         self._add(id, ProductKind.MODEL, name=name, lifetime=check_lifetime(lifetime, "lifetime"),
-                  revision=revision, licence=licence, task=task, source=source)
+                  revision=revision, licence=licence, task=task, source=source, hub_id=hub_id)
 
     def add_platform(self, id: str, *, name: str, lifetime: Any, revision: str | None = None,
                      licence: str | None = None, source: str | None = None) -> None:
@@ -105,7 +112,7 @@ class ProvenanceGraph(EPC, BulkBuild):
 
     def product(self, id: str) -> dict[str, Any]:
         """The attributes of a product (a copy): ``kind, name, lifetime, revision, licence,
-        task, source`` (None where not given)."""
+        task, source, hub_id`` (None where not given)."""
         self._declared(id)
         a = self._g.nodes[id]
         return {k: a.get(k) for k in _NODE_FIELDS}

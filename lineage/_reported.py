@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import Field
 
-from carbon import Carbon, Provenance, Record, quantity
+from carbon import Carbon, Job, Provenance, Record, Uncertainty, asc_e, quantity
 
 __all__ = ["JobEntry", "ReportedCarbon"]
 
@@ -21,7 +21,8 @@ class ReportedCarbon(Record):
     """A carbon figure with its provenance and source, standing in for a job record.
 
     Use it where only a total is known (a paper's reported training emissions). ``carbon``
-    is the job's whole ASC^e-boundary figure [gCO2e]; ``uncertainty`` an absolute +- on it.
+    is the job's whole ASC^e-boundary figure [gCO2e]; ``uncertainty`` an absolute +- on it
+    (optional: left out, it is unknown, never zero, and so is every EPC that carries it).
 
     >>> r = ReportedCarbon(carbon="1438 lb * 453.59237 gCO2e/lb", provenance="reported",
     ...                    source="Strubell et al. 2019, Table 3")
@@ -69,3 +70,22 @@ class JobEntry:
     def carbon(self) -> Any:
         """ASC^e of the job [gCO2e quantity]."""
         return quantity(self.carbon_g, "gCO2e")
+
+    @property
+    def uncertainty(self) -> Uncertainty:
+        """The +- on ``carbon_g`` [gCO2e]: a ``carbon.Job``'s ``asc_e(job).uncertainty_of()``
+        (root-sum-square of its inputs), a ``ReportedCarbon``'s stated ``uncertainty``;
+        unknown, with the reason, where none is stated.
+
+        >>> JobEntry("j1", "bert", "training", 5.0, "reported", "paper", None).uncertainty.g
+        >>> r = ReportedCarbon(carbon="5 gCO2e", uncertainty="1 gCO2e", source="paper")
+        >>> JobEntry("j1", "bert", "training", 5.0, "reported", "paper", r).uncertainty.g
+        1.0
+        """
+        rec = self.stored
+        if isinstance(rec, Job):
+            return asc_e(rec).uncertainty_of("asc_e")
+        if isinstance(rec, ReportedCarbon) and rec.uncertainty is not None:
+            return Uncertainty.known(float(rec.uncertainty.magnitude))
+        return Uncertainty.missing(f"job {self.id} of {self.product} ({self.provenance}): "
+                                   "no stated uncertainty")

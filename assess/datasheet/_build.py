@@ -50,7 +50,7 @@ from assess.datasheet._model import (
     PerRequestFigure,
     PhaseShare,
 )
-from carbon import InvalidValueError, Job, asc_e, quantity
+from carbon import InvalidValueError, Job, asc_e, quantity, root_sum_square
 
 __all__ = [
     "GENERATOR",
@@ -66,10 +66,12 @@ __all__ = [
 GENERATOR = "modelcarbon 0.1.0"
 
 _UNCERTAINTY_NOTE = (
-    "Uncertainties (±) propagate the stated uncertainty of each energy figure through PUE and "
-    "grid intensity (summed linearly); stated inputs (grid intensity, embodied hardware, "
-    "platform rates, reported totals without a range) carry no stated uncertainty and show "
-    "'unknown', never zero."
+    "Uncertainties (±) are first-order, with independent errors: the root-sum-square of each "
+    "input's stated uncertainty times its weight (energy figures through PUE and grid "
+    "intensity, embodied hardware, platform rates, reported totals, ancestors' shares). PUE and "
+    "grid intensity are taken as exact; an input without a stated uncertainty (embodied "
+    "hardware seldom has one) makes every figure containing it show 'uncertainty unknown', "
+    "never zero."
 )
 
 
@@ -104,13 +106,14 @@ def _lineage(graph: Any, product: str, epc: Any) -> tuple[LineageSection, list[s
     for node in reversed(list(nx.topological_sort(sub))):
         for parent in sub.predecessors(node):
             depth[parent] = max(depth.get(parent, 0), depth.get(node, 0) + 1)
-    nodes = [LineageNode(id=product, name=str(_node(graph, product).get("name", product)),
-                         kind=str(_node(graph, product).get("kind", "model")), depth=0)]
+    me = _node(graph, product)
+    nodes = [LineageNode(id=product, name=str(me.get("name", product)),
+                         kind=str(me.get("kind", "model")), depth=0, hub_id=me.get("hub_id"))]
     for a in sorted(ancestors, key=lambda x: (depth.get(x, 0), x)):
         attrs = _node(graph, a)
         nodes.append(LineageNode(id=a, name=str(attrs.get("name", a)),
                                  kind=str(attrs.get("kind", "not declared")),
-                                 depth=depth.get(a, 1)))
+                                 depth=depth.get(a, 1), hub_id=attrs.get("hub_id")))
     inside = {product, *ancestors}
     edges = []
     for d in graph.edges():
@@ -193,9 +196,9 @@ def build_datasheet(
                 records.append(rec)
                 energy = quantity(sum(u.energy.m_as("kWh") for u in rec.energy), "kWh")
                 if all(u.uncertainty is not None for u in rec.energy):
-                    unc = quantity(sum(u.uncertainty.m_as("kWh")  # type: ignore[union-attr]
-                                       for u in rec.energy), "kWh")
-                systems = sorted({u.system.name for u in rec.energy})
+                    unc = quantity(root_sum_square(u.uncertainty.m_as("kWh")  # type: ignore[union-attr]
+                                                   for u in rec.energy), "kWh")
+                systems = sorted(u.system.name for u in rec.energy)  # one per system used
                 duration = f"{fmt_num(rec.duration.m_as('s'))} s"  # type: ignore[union-attr]
             name = getattr(rec, "name", None) or entry.id
             job_lines.append(JobLine(product=pid, name=str(name), phase=entry.phase, carbon=f,
@@ -207,7 +210,9 @@ def build_datasheet(
             by_product.setdefault(pid, []).append(s)
 
     if scaled:
-        total = CarbonFigure.sum(scaled)
+        # values from the jobs (a wiring check); the uncertainty is lineage's, which also
+        # knows products of the boundary without a job (their uncertainty is unknown too)
+        total = CarbonFigure.sum(scaled).with_uncertainty(epc.total_u)
         if abs(total.g - epc.total_g) > 1e-9 * max(abs(epc.total_g), 1.0):
             raise InvalidValueError(
                 "epc", f"{total.g} g from the jobs vs {epc.total_g} g from the graph",

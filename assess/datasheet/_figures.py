@@ -5,10 +5,12 @@ The figures are display records (:mod:`assess.datasheet._model`); the arithmetic
 cost curve and the break-even is lineage's (``lineage.cost_curve``, ``lineage.break_even``),
 the per-request parts carbon's (``carbon.asc_e``).
 
-Uncertainty here is what the energy figures' stated uncertainties give (propagated through
-PUE and grid intensity, linear sum); stated inputs (grid intensity, embodied hardware,
-platform rates) carry no stated uncertainty, so a part that comes only from them has
-``uncertainty=None`` ("not quantified"), never zero.
+Uncertainty here is carbon's (``carbon.asc_e`` breakdown: first-order propagation with
+independent errors, root-sum-square of weighted absolute uncertainties, specs/metrics.md
+"Uncertainty"): the energy figures' through PUE and grid intensity, and embodied hardware,
+platform rates, product EPCs and re-training where their inputs state one. An input without a
+stated uncertainty makes each figure containing it ``uncertainty=None`` with the reason in
+``uncertainty_unknown``, never zero.
 
 >>> from carbon import Q_, EnergyUse, Facility, Job, System
 >>> fac = Facility(name="dc", pue=1.5, mix="400 gCO2e/kWh")
@@ -48,7 +50,9 @@ from carbon import (
     InvalidValueError,
     Job,
     ProductUse,
+    Uncertainty,
     asc_e,
+    combine,
     magnitude,
     product_share_by_requests,
     quantity,
@@ -91,8 +95,8 @@ def _sources(job: Job) -> str | None:
 def figure_of_job(job: Job) -> CarbonFigure:
     """ASC^e of one job as a figure labelled by how its energy was obtained.
 
-    The uncertainty is the energy-derived one (``Breakdown.uncertainty``); None when one of
-    the job's energy figures has no stated uncertainty.
+    The uncertainty is the breakdown's (``Breakdown.uncertainty_of()``, ASC^e); None with
+    the reason when one input (an energy figure, embodied carbon...) has none stated.
     """
     b = asc_e(job)
     split: dict[str, float] = {}
@@ -101,10 +105,10 @@ def figure_of_job(job: Job) -> CarbonFigure:
         split[line.provenance] = split.get(line.provenance, 0.0) + g
     return CarbonFigure(
         value=b.asc_e, provenance=_label(line.provenance for line in b.systems),
-        source=_sources(job), uncertainty=b.uncertainty,
+        source=_sources(job),
         by_provenance={k: quantity(v, "gCO2e") for k, v in sorted(split.items())}
         if len(split) > 1 else {},
-    )
+    ).with_uncertainty(b.uncertainty_of())
 
 
 def assumptions_of_jobs(jobs: Iterable[Job]) -> list[Assumption]:
@@ -190,32 +194,28 @@ def per_request_section(
     products = list(request.products)
     if epc is not None:
         products.append(ProductUse(name=model_name, epc=epc.value, requests=lifetime_requests,
-                                   lifetime=lifetime, parallel_jobs=parallel_jobs))
+                                   lifetime=lifetime, parallel_jobs=parallel_jobs,
+                                   uncertainty=epc.uncertainty))
     job = request.model_copy(update={"products": products})
     b = asc_e(job)
     b_own = asc_e(request.model_copy(update={"products": []}))
     energy_label = _label(line.provenance for line in b.systems)
     energy_source = _sources(request)
     parts: dict[str, CarbonFigure] = {}
-    ratio_unc: dict[str, float | None] = {"operational": None, "overhead": None}
-    if b.uncertainty_g is not None and b.jsc_g > 0:
-        ratio_unc = {
-            "operational": b.uncertainty_g * b.operational_g / b.jsc_g,
-            "overhead": b.uncertainty_g * b.overhead_g / b.jsc_g,
-        }
     share_factor = 0.0 if epc is None else (b.products_g - b_own.products_g) / max(epc.g, 1e-300)
     for part in PARTS:
         g = getattr(b, f"{part}_g")
         if part in ("operational", "overhead"):
-            u = ratio_unc[part]
             parts[part] = CarbonFigure(value=quantity(g, "gCO2e"), provenance=energy_label,
-                                       source=energy_source,
-                                       uncertainty=None if u is None else quantity(u, "gCO2e"))
+                                       source=energy_source).with_uncertainty(
+                                           _energy_part_uncertainty(b, part))
         elif part == "products" and epc is not None:
             share = epc.scaled(share_factor)
             own = b_own.products_g
             parts[part] = share if own == 0 else CarbonFigure.sum(
-                [share, CarbonFigure(value=quantity(own, "gCO2e"), provenance="reported")])
+                [share, CarbonFigure(value=quantity(own, "gCO2e"), provenance="reported",
+                                     source="stated product EPC").with_uncertainty(
+                                         b_own.products_u)])
         else:
             src = {"embodied": SOURCE_SEP.join(sorted({u.system.source or u.system.name
                                                   for u in request.energy})),
@@ -223,15 +223,10 @@ def per_request_section(
                    "retraining": "stated re-training carbon" if request.retraining else None,
                    "products": "stated product EPC" if request.products else None}[part]
             parts[part] = CarbonFigure(value=quantity(g, "gCO2e"), provenance="reported",
-                                       source=src)
+                                       source=src).with_uncertainty(getattr(b, f"{part}_u"))
     inference = CarbonFigure.sum([parts[p] for p in INFERENCE_ONLY_PARTS])
-    inference = inference.model_copy(update={"uncertainty": b.uncertainty})
-    total_unc = None
-    if b.uncertainty_g is not None:
-        epc_u = 0.0 if epc is None else (
-            None if epc.uncertainty is None else epc.uncertainty.m_as("gCO2e") * share_factor)
-        total_unc = None if epc_u is None else quantity(b.uncertainty_g + epc_u, "gCO2e")
-    total = CarbonFigure.sum(parts.values()).model_copy(update={"uncertainty": total_unc})
+    inference = inference.with_uncertainty(b.uncertainty_of("asc"))
+    total = CarbonFigure.sum(parts.values()).with_uncertainty(b.uncertainty_of())
     basis = ("no EPC to share" if epc is None else
              f"EPC shared over {fmt_count(lifetime_requests)} lifetime requests"
              if lifetime_requests is not None else
@@ -248,6 +243,19 @@ def per_request_section(
     return PerRequestFigure(parts=parts, total=total, inference_only=inference,
                       boundary=EXTENDED_BOUNDARY, basis=basis,
                       lifetime_requests=lifetime_requests, energy=energy, curve=curve)
+
+
+def _energy_part_uncertainty(b: Any, part: str) -> Uncertainty:
+    """u of the operational (``E * CI``) or overhead (``E * (PUE - 1) * CI``) part alone:
+    root-sum-square over the systems of ``u(E_s)`` times the part's factor."""
+    lines = b.systems
+    if b.jsc_u.g is None:  # one energy figure without an uncertainty
+        return b.jsc_u  # type: ignore[no-any-return]
+    def factor(x: Any) -> float:
+        ci = float(x.intensity_gco2e_per_kwh)
+        return ci if part == "operational" else (x.pue - 1.0) * ci
+
+    return combine(Uncertainty.known(x.uncertainty_kwh * factor(x)) for x in lines)
 
 
 def _default_range(lifetime_requests: float | None) -> tuple[float, float]:

@@ -9,6 +9,10 @@
 '2.5 Wh'
 >>> fmt_count(2.5e9)
 '2.5 billion'
+>>> fmt_range(quantity(12300, "gCO2e"), quantity(1100, "gCO2e"))
+'12.3 kgCO2e ± 1.1 kgCO2e'
+>>> fmt_range(quantity(12300, "gCO2e"), None)
+'12.3 kgCO2e (uncertainty unknown)'
 """
 
 from __future__ import annotations
@@ -18,13 +22,16 @@ from typing import Any
 
 __all__ = [
     "PROVENANCE_ORDER",
+    "UNKNOWN_UNCERTAINTY",
     "fmt_carbon",
     "fmt_count",
     "fmt_energy",
     "fmt_epc",
+    "fmt_epc_range",
     "fmt_figure",
     "fmt_g",
     "fmt_num",
+    "fmt_range",
     "fmt_share",
     "fmt_uncertainty",
 ]
@@ -86,22 +93,43 @@ def fmt_energy(q: Any) -> str:
 
 
 def fmt_uncertainty(q: Any | None) -> str:
-    """``± x`` for a known uncertainty, ``unknown`` otherwise (never zero by default)."""
-    return "unknown" if q is None else f"± {fmt_carbon(q)}"
+    """``± x`` for a known uncertainty, ``uncertainty unknown`` otherwise (never zero)."""
+    return UNKNOWN_UNCERTAINTY if q is None else f"± {fmt_carbon(q)}"
+
+
+#: How every renderer says that an uncertainty is unknown.
+UNKNOWN_UNCERTAINTY = "uncertainty unknown"
+
+
+def fmt_range(value: Any, uncertainty: Any | None, text: str | None = None) -> str:
+    """A carbon amount as a range: ``x ± u`` when the uncertainty is known, else
+    ``x (uncertainty unknown)``; ``text`` replaces the printed value (``≥ x``)."""
+    shown = fmt_carbon(value) if text is None else text
+    if uncertainty is None:
+        return f"{shown} ({UNKNOWN_UNCERTAINTY})"
+    return f"{shown} ± {fmt_carbon(uncertainty)}"
 
 
 def fmt_figure(fig: Any) -> str:
-    """``value ± u (label)`` for a CarbonFigure."""
-    u = "" if fig.uncertainty is None else f" ± {fmt_carbon(fig.uncertainty)}"
-    return f"{fmt_carbon(fig.value)}{u} ({fig.provenance})"
+    """``value ± u (label)`` for a CarbonFigure, ``value (uncertainty unknown) (label)``."""
+    if fig.uncertainty is None:
+        return f"{fmt_carbon(fig.value)}, {UNKNOWN_UNCERTAINTY} ({fig.provenance})"
+    return f"{fmt_range(fig.value, fig.uncertainty)} ({fig.provenance})"
 
 
 def fmt_epc(epc: Any) -> str:
-    """An EPC section's total: ``unknown`` with nothing recorded, ``≥ x`` for a lower bound."""
+    """An EPC section's total: ``unknown`` with nothing recorded, ``≥ x`` for a lower bound
+    (the bare value, without its range: see :func:`fmt_epc_range`)."""
     if epc.total.provenance == "unknown":
         return "unknown"
     text = fmt_carbon(epc.total.value)
     return text if epc.complete else f"≥ {text}"
+
+
+def fmt_epc_range(epc: Any) -> str:
+    """An EPC section's total as a range (``≥ x (uncertainty unknown)``, ``x ± u``)."""
+    text = fmt_epc(epc)
+    return text if text == "unknown" else fmt_range(epc.total.value, epc.total.uncertainty, text)
 
 
 def fmt_share(share: float | None) -> str:

@@ -23,7 +23,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from carbon import Carbon, Energy, Record, quantity
+from carbon import Carbon, Energy, Record, Uncertainty, combine, quantity
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -67,14 +67,17 @@ NO_OFFSETS = ("No offsets, renewable-energy certificates or avoided emissions ar
 class CarbonFigure(Record):
     """One carbon amount with its provenance label, source and absolute uncertainty.
 
-    ``uncertainty`` is the +- on ``value`` [gCO2e]; ``None`` means unknown (never zero).
-    ``by_provenance`` splits a sum by how its parts were obtained.
+    ``uncertainty`` is the +- on ``value`` [gCO2e]; ``None`` means unknown (never zero), and
+    ``uncertainty_unknown`` then says why when known. ``by_provenance`` splits a sum by how
+    its parts were obtained.
     """
 
     value: Carbon
     provenance: ProvenanceLabel
     source: str | None = None
     uncertainty: Carbon | None = None
+    uncertainty_unknown: str | None = Field(
+        default=None, description="why the uncertainty is unknown (with uncertainty=None)")
     by_provenance: dict[str, Carbon] = Field(default_factory=dict)
 
     @property
@@ -82,9 +85,22 @@ class CarbonFigure(Record):
         """The value's magnitude in gCO2e (for tables and charts, at the edge)."""
         return float(self.value.m_as("gCO2e"))
 
+    @property
+    def spread(self) -> Uncertainty:
+        """The uncertainty as a ``carbon.Uncertainty`` (unknown with its reason)."""
+        if self.uncertainty is not None:
+            return Uncertainty.known(float(self.uncertainty.m_as("gCO2e")))
+        return Uncertainty.missing(self.uncertainty_unknown or "no stated uncertainty")
+
+    def with_uncertainty(self, u: Uncertainty) -> CarbonFigure:
+        """This figure with uncertainty ``u`` (its reason kept when unknown)."""
+        return self.model_copy(update={"uncertainty": u.quantity,
+                                       "uncertainty_unknown": u.reason})
+
     @classmethod
     def sum(cls, figures: Iterable[CarbonFigure], *, source: str | None = None) -> CarbonFigure:
-        """Sum figures: values add, uncertainties add linearly (unknown if one is unknown).
+        """Sum figures: values add, uncertainties by root-sum-square (independent errors,
+        ``carbon.combine``; unknown if one is unknown).
 
         The label is the common label, or ``mixed``; an empty sum is refused (unknown is
         never zero: the caller says why there is nothing).
@@ -95,11 +111,9 @@ class CarbonFigure(Record):
 
             raise InvalidValueError("figures", figs, "at least one figure to sum")
         total_g = sum(f.g for f in figs)
-        unc_g: float | None = 0.0
+        unc = combine(f.spread for f in figs)
         split: dict[str, float] = {}
         for f in figs:
-            if unc_g is not None:
-                unc_g = None if f.uncertainty is None else unc_g + f.uncertainty.m_as("gCO2e")
             parts = f.by_provenance or {f.provenance: f.value}
             for key, v in parts.items():
                 split[key] = split.get(key, 0.0) + float(v.m_as("gCO2e"))
@@ -112,7 +126,7 @@ class CarbonFigure(Record):
                 f"{len(sources)} sources (see the jobs table)")
         return cls(
             value=quantity(total_g, "gCO2e"), provenance=label, source=source or None,
-            uncertainty=None if unc_g is None else quantity(unc_g, "gCO2e"),
+            uncertainty=unc.quantity, uncertainty_unknown=unc.reason,
             by_provenance={k: quantity(v, "gCO2e") for k, v in sorted(split.items())}
             if len(split) > 1 else {},
         )
@@ -122,6 +136,7 @@ class CarbonFigure(Record):
         return CarbonFigure(
             value=self.value * factor, provenance=self.provenance, source=self.source,
             uncertainty=None if self.uncertainty is None else self.uncertainty * factor,
+            uncertainty_unknown=self.uncertainty_unknown,
             by_provenance={k: v * factor for k, v in self.by_provenance.items()},
         )
 
@@ -146,6 +161,8 @@ class LineageNode(Record):
     name: str
     kind: str
     depth: int = Field(ge=0)
+    hub_id: str | None = Field(default=None, description="the product's Hugging Face Hub "
+                               "repository id, when it has one")
 
 
 class LineageEdge(Record):

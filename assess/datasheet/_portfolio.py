@@ -19,13 +19,15 @@ from typing import Any
 import pandas as pd
 
 from assess.datasheet._build import build_datasheet
-from assess.datasheet._format import fmt_count, fmt_g, fmt_num
+from assess.datasheet._escape import csv_cell
+from assess.datasheet._format import fmt_count, fmt_g, fmt_num, fmt_range
 from assess.datasheet._model import Datasheet
-from assess.datasheet._render_html import e, page
+from assess.datasheet._render_html import render_template
 from carbon import InvalidValueError, Job, quantity
 
 __all__ = [
     "REPORT_COLUMNS",
+    "csv_safe",
     "portfolio",
     "portfolio_from_datasheets",
     "render_portfolio_html",
@@ -36,8 +38,9 @@ __all__ = [
 REPORT_COLUMNS = (
     "product", "name", "kind", "epc [gCO2e]", "own [gCO2e]", "epc provenance",
     "epc uncertainty [gCO2e]", "complete", "conserving", "per-request ASC^e [gCO2e]",
-    "inference-only [gCO2e]", "per-request provenance", "lifetime requests",
-    "requests per year", "annual operational [kgCO2e]", "annual ASC^e [kgCO2e]", "note",
+    "per-request uncertainty [gCO2e]", "inference-only [gCO2e]", "per-request provenance",
+    "lifetime requests", "requests per year", "annual operational [kgCO2e]",
+    "annual ASC^e [kgCO2e]", "note",
 )
 
 
@@ -86,9 +89,11 @@ def portfolio_from_datasheets(datasheets: Iterable[Datasheet], *,
         rate = _per_model(requests_per_year, pid)
         pr = ds.per_request
         note = ds.per_request_missing or ""
-        per_g = inf_g = ann_op = ann_tot = math.nan
+        per_g = inf_g = ann_op = ann_tot = per_u = math.nan
         if pr is not None:
             per_g, inf_g = pr.total.g, pr.inference_only.g
+            if pr.total.uncertainty is not None:
+                per_u = float(pr.total.uncertainty.m_as("gCO2e"))
             if rate is not None:
                 ann_op = rate * inf_g / 1e3
                 ann_tot = rate * per_g / 1e3
@@ -105,6 +110,7 @@ def portfolio_from_datasheets(datasheets: Iterable[Datasheet], *,
             "conserving": (ds.lineage.conservation.conserving if conserving is None
                            else bool(conserving.get(pid, True))),
             "per-request ASC^e [gCO2e]": per_g, "inference-only [gCO2e]": inf_g,
+            "per-request uncertainty [gCO2e]": per_u,
             "per-request provenance": "" if pr is None else pr.total.provenance,
             "lifetime requests": (math.nan if pr is None or pr.lifetime_requests is None
                                   else pr.lifetime_requests),
@@ -141,60 +147,61 @@ def portfolio(graph: Any, *, requests: Mapping[str, Job] | None = None,
         conserving={str(k): bool(v) for k, v in frame["conserving"].items()})
 
 
-def _cell(col: str, v: Any) -> str:
+def _cell(col: str, v: Any, row: Any) -> tuple[str, bool, str]:
+    """(text, numeric, style) of one cell, plain text: the template escapes it."""
+    if isinstance(v, bool):
+        return ("yes" if v else "no"), False, ""
     if isinstance(v, float):
         if math.isnan(v):
-            return '<td class="num">unknown</td>'
+            return "unknown", True, ""
         if col.endswith("[gCO2e]"):
-            return f'<td class="num">{e(fmt_g(v))}</td>'
+            text = fmt_g(v)
+            unc = _UNCERTAINTY_OF.get(col)
+            if unc is not None:
+                u = row[unc]
+                text = fmt_range(quantity(v, "gCO2e"), None if math.isnan(u)
+                                 else quantity(u, "gCO2e"))
+            if col == "epc [gCO2e]" and not bool(row["complete"]):
+                text = "≥ " + text  # a lower bound
+            return text, True, ""
         if col.endswith("[kgCO2e]"):
-            return f'<td class="num">{e(fmt_g(v * 1e3))}</td>'
+            return fmt_g(v * 1e3), True, ""
         if "requests" in col:
-            return f'<td class="num">{e(fmt_count(v))}</td>'
-        return f'<td class="num">{e(fmt_num(v))}</td>'
-    if isinstance(v, bool):
-        return f"<td>{'yes' if v else 'no'}</td>"
-    return f"<td>{e(v)}</td>"
+            return fmt_count(v), True, ""
+        return fmt_num(v), True, ""
+    return str(v), False, "min-width:260px" if col == "note" else ""
+
+
+#: Columns shown as a range, and the column holding their uncertainty.
+_UNCERTAINTY_OF = {"epc [gCO2e]": "epc uncertainty [gCO2e]",
+                   "per-request ASC^e [gCO2e]": "per-request uncertainty [gCO2e]"}
 
 
 def render_portfolio_html(df: pd.DataFrame, *, title: str = "Model carbon portfolio") -> str:
-    """The portfolio table as a self-contained HTML page, with totals."""
-    cols = [c for c in df.columns if c != "product"]
-    head = "".join(f"<th>{e(c)}</th>" for c in cols)
-    body_style = "font-size:12.5px"
-    rows = []
-    for _, row in df.iterrows():
-        cells = []
-        for c in cols:
-            cell = _cell(c, row[c])
-            if c == "epc [gCO2e]" and not bool(row["complete"]) and ">unknown<" not in cell:
-                cell = cell.replace('class="num">', 'class="num">≥ ', 1)  # a lower bound
-            if c == "note":
-                cell = cell.replace("<td>", '<td style="min-width:260px">', 1)
-            cells.append(cell)
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    body = "".join(rows)
+    """The portfolio table as a self-contained HTML page (``portfolio.html.j2``), with totals.
+
+    Every string cell is escaped by the template (autoescape); a carbon figure with a known
+    uncertainty is shown as a range, one without says ``uncertainty unknown``.
+    """
+    cols = [c for c in df.columns if c != "product" and c not in _UNCERTAINTY_OF.values()]
+    rows = [[_cell(c, row[c], row) for c in cols] for _, row in df.iterrows()]
     annual = df["annual ASC^e [kgCO2e]"].dropna()
     known = len(annual)
-    total_g = float(annual.sum()) * 1e3 if known else math.nan
-    lower = bool((~df["complete"].astype(bool)).any())
-    summary = (f"<p>{len(df)} product(s). Annual ASC^e of the {known} with a per-request "
-               "figure and a request rate: "
-               f"<b data-figure=\"portfolio-annual\">"
-               f"{e(fmt_g(total_g)) if known else 'unknown'}</b> (extended boundary, no "
-               "offsets applied"
-               + ("; a lower bound where a lineage has products with no job recorded, marked ≥"
-                  if lower else "")
-               + "). Unknown figures are shown as unknown, never as zero.</p>")
-    header = ('<header><div class="kicker">Portfolio report</div>'
-              f"<h1>{e(title)}</h1></header>")
-    note = str(quantity(1, "year").to("day"))
-    return page(title, f"<section style=\"margin-top:18px\">{summary}<div class=\"chart\">"
-                f"<table style=\"{body_style}\"><tr>{head}</tr>{body}</table></div>"
-                f"<p><small>A year is {e(note)}; "
-                "annual operational = requests per year × inference-only ASC^e; annual ASC^e = "
-                "requests per year × per-request ASC^e.</small></p></section>", header=header,
-                wide=True)
+    return render_template(
+        "portfolio.html.j2", title=title, wide=True, columns=cols, rows=rows, n=len(df),
+        known=known, annual=fmt_g(float(annual.sum()) * 1e3) if known else "unknown",
+        lower=bool((~df["complete"].astype(bool)).any()),
+        year=str(quantity(1, "year").to("day")))
+
+
+def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every string cell that a spreadsheet would read as a formula prefixed
+    with ``'`` (:func:`assess.datasheet._escape.csv_cell`); numbers stay numbers."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            out[c] = out[c].map(csv_cell)
+    return out
 
 
 def write_portfolio(df: pd.DataFrame, out: Path, *,
@@ -205,8 +212,8 @@ def write_portfolio(df: pd.DataFrame, out: Path, *,
     written = []
     for fmt in formats:
         path = out / f"{stem}.{fmt}"
-        if fmt == "csv":
-            df.to_csv(path, index=False)
+        if fmt == "csv":  # strings that start a formula neutralised; Parquet keeps types
+            csv_safe(df).to_csv(path, index=False)
         elif fmt == "parquet":
             df.to_parquet(path, index=False)
         elif fmt == "html":

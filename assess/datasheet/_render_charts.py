@@ -13,9 +13,11 @@ True
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from assess.datasheet._escape import one_line
 from assess.datasheet._format import fmt_count, fmt_g, fmt_share
 from assess.datasheet._model import Datasheet
 
@@ -61,13 +63,20 @@ def _rc(salt: str) -> Any:
 
 
 def _short(text: str, n: int = _MAX_LABEL) -> str:
+    """A label on one line (control characters and line breaks folded), cut to ``n``."""
+    text = one_line(text)
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def _to_svg(fig: Any) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "modelcarbon"},
-                bbox_inches="tight", transparent=True)
+    with warnings.catch_warnings():
+        # text stays text in the SVG (svg.fonttype none): the browser draws it with its own
+        # fonts, so a glyph that matplotlib's layout font lacks (CJK, emoji) is not lost
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font",
+                                category=UserWarning)
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "modelcarbon"},
+                    bbox_inches="tight", transparent=True)
     text = buf.getvalue()
     start = text.find("<svg")
     svg = text[start:]

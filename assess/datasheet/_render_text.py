@@ -1,7 +1,10 @@
 """Text renderers of a datasheet: Markdown, JSON and the Hugging Face model-card YAML block.
 
-Markdown escapes every user-supplied string (HTML-escaped, table pipes escaped), so a model
-named ``<script>`` prints as text on any Markdown host. The YAML block is what a Hugging Face
+Markdown escapes every user-supplied string (:mod:`assess.datasheet._escape`: HTML-escaped,
+Markdown punctuation and table pipes escaped, newlines folded; Mermaid labels in entity codes),
+so a model named ``<script>`` or holding a newline and a code fence prints as text on any
+Markdown host and stays inside its table cell or diagram label. Every carbon figure is shown as
+a range (``x ± u``) or says ``uncertainty unknown``. The YAML block is what a Hugging Face
 model card's front matter takes: ``co2_eq_emissions`` (``emissions`` in grams of CO2e,
 ``source``, ``training_type``, ``geographical_location``, ``hardware_used``) and
 ``base_model`` / ``base_model_relation`` from the lineage.
@@ -9,24 +12,28 @@ model card's front matter takes: ``co2_eq_emissions`` (``emissions`` in grams of
 
 from __future__ import annotations
 
-import html
 import json
+import re
+from decimal import Decimal
 from typing import Any
 
 import yaml
 
+from assess.datasheet._escape import md, mermaid_label, one_line
 from assess.datasheet._format import (
     fmt_carbon,
     fmt_count,
     fmt_energy,
     fmt_epc,
+    fmt_epc_range,
     fmt_num,
+    fmt_range,
     fmt_share,
-    fmt_uncertainty,
 )
 from assess.datasheet._model import SOURCE_SEP, CarbonFigure, Datasheet
 
-__all__ = ["HF_RELATIONS", "render_hf_yaml", "render_json", "render_markdown"]
+__all__ = ["HF_EXTENDED_KEY", "HF_RELATIONS", "hf_metadata", "render_hf_yaml", "render_json",
+           "render_markdown"]
 
 #: lineage edge kind -> Hugging Face ``base_model_relation`` (kinds not listed have none).
 HF_RELATIONS: dict[str, str] = {
@@ -34,27 +41,20 @@ HF_RELATIONS: dict[str, str] = {
     "quantised_from": "quantized",
 }
 
-#: lineage phase -> Hugging Face ``training_type``.
+#: lineage phase -> Hugging Face ``training_type`` (the Hub documents "pre-training" and
+#: "fine-tuning"; a distillation trains a student from its teacher: fine-tuning). Other phases
+#: (data, experiment, compression) are not training: outside ``emissions``.
 _TRAINING_TYPES = {
     "training": "pre-training",
     "fine_tuning": "fine-tuning",
-    "distillation": "distillation",
-    "compression": "compression",
-    "retraining": "re-training",
+    "distillation": "fine-tuning",
 }
 
 
-def md(text: object) -> str:
-    """Escape a user-supplied string for Markdown (inline HTML and table cells)."""
-    s = html.escape(str(text), quote=False)
-    for ch in "\\|`*_[]":
-        s = s.replace(ch, "\\" + ch)
-    return " ".join(s.split())
-
-
 def _fig_cells(f: CarbonFigure, text: str | None = None) -> str:
-    shown = fmt_carbon(f.value) if text is None else text
-    return (f"{shown} | {fmt_uncertainty(f.uncertainty)} | {f.provenance} | "
+    """Two cells of a figure: its value as a range (``x ± u``, or ``x (uncertainty
+    unknown)``), then provenance and source."""
+    return (f"{fmt_range(f.value, f.uncertainty, text)} | {f.provenance} | "
             f"{md((f.source or 'not stated').replace(SOURCE_SEP, '; '))}")
 
 
@@ -64,17 +64,18 @@ def render_json(ds: Datasheet) -> str:
 
 
 def _mermaid(ds: Datasheet) -> list[str]:
+    """The lineage as a Mermaid flowchart; every label through :func:`mermaid_label`, so no
+    name can end its label or the ```` ```mermaid ```` block."""
     ids = {n.id: f"n{i}" for i, n in enumerate(ds.lineage.nodes)}
     out = ["```mermaid", "graph TD"]
     for n in ds.lineage.nodes:
-        label = html.escape(f"{n.name} ({n.kind})", quote=True).replace("#", "#35;")
-        out.append(f'  {ids[n.id]}["{label}"]')
+        out.append(f'  {ids[n.id]}["{mermaid_label(f"{n.name} ({n.kind})")}"]')
     for e in ds.lineage.edges:
         if e.parent in ids and e.child in ids:
             label = e.kind.replace("_", " ")
             if e.share is not None:
                 label += f", share {fmt_share(e.share)}"
-            out.append(f'  {ids[e.parent]} -->|"{html.escape(label)}"| {ids[e.child]}')
+            out.append(f'  {ids[e.parent]} -->|"{mermaid_label(label)}"| {ids[e.child]}')
     out.append("```")
     return out
 
@@ -93,8 +94,8 @@ def render_markdown(ds: Datasheet) -> str:
         f"| lifetime | {md(i.lifetime or 'not stated')} |",
         f"| functional units | {md('; '.join(i.functional_units))} |", "",
     ]
-    lines += ["## Key figures", "", "| figure | value | ± | provenance | source |",
-              "|---|---|---|---|---|",
+    lines += ["## Key figures", "", "| figure | value (± uncertainty) | provenance | source |",
+              "|---|---|---|---|",
               f"| EPC (embodied product cost) | {_fig_cells(ds.epc.total, fmt_epc(ds.epc))} |"]
     if ds.per_request is not None:
         pr = ds.per_request
@@ -119,15 +120,17 @@ def render_markdown(ds: Datasheet) -> str:
     lines.append("")
 
     lines += ["## Embodied product cost (EPC)", "", "### By phase", "",
-              "| phase | carbon | ± | provenance | source |", "|---|---|---|---|---|"]
+              "| phase | carbon (± uncertainty) | provenance | source |", "|---|---|---|---|"]
     lines += [f"| {md(p.phase)} | {_fig_cells(p.carbon)} |" for p in ds.epc.by_phase]
-    lines += ["", "### By ancestor", "", "| product | share | carbon | ± | provenance | source |",
-              "|---|---|---|---|---|---|"]
+    lines += ["", "### By ancestor", "",
+              "| product | share | carbon (± uncertainty) | provenance | source |",
+              "|---|---|---|---|---|"]
     lines += [f"| {md(a.name)} | {fmt_share(a.share)} | {_fig_cells(a.carbon)} |"
               for a in ds.epc.by_ancestor]
     lines += ["", "### Jobs", "",
-              "| product | job | phase | energy | carbon (ASC^e) | ± | provenance | source |",
-              "|---|---|---|---|---|---|---|---|"]
+              "| product | job | phase | energy | carbon (ASC^e, ± uncertainty) | provenance "
+              "| source |",
+              "|---|---|---|---|---|---|---|"]
     for j in ds.epc.jobs:
         energy = "not stated" if j.energy is None else fmt_energy(j.energy)
         lines.append(f"| {md(names.get(j.product, j.product))} | {md(j.name)} | {md(j.phase)} | "
@@ -138,7 +141,7 @@ def render_markdown(ds: Datasheet) -> str:
         pr = ds.per_request
         lines += ["## Per-request ASC^e", "", md(pr.boundary), "",
                   f"Basis: {md(pr.basis)}. Energy per request: {fmt_energy(pr.energy)}.", "",
-                  "| part | carbon | ± | provenance | source |", "|---|---|---|---|---|"]
+                  "| part | carbon (± uncertainty) | provenance | source |", "|---|---|---|---|"]
         lines += [f"| {p} | {_fig_cells(f)} |" for p, f in pr.parts.items()]
         lines += [f"| **inference only** | {_fig_cells(pr.inference_only)} |",
                   f"| **total (extended)** | {_fig_cells(pr.total)} |", ""]
@@ -192,49 +195,140 @@ def render_markdown(ds: Datasheet) -> str:
     return "\n".join(lines)
 
 
+#: The extended key of the YAML block: ASC^e figures the Hub has no key for (module docs).
+HF_EXTENDED_KEY = "modelcarbon"
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """A YAML dumper that writes floats as plain decimals (``0.000007``, never ``7e-06``)."""
+
+
+def _plain_float(dumper: yaml.SafeDumper, x: float) -> yaml.ScalarNode:
+    if x != x or x in (float("inf"), float("-inf")):
+        return dumper.represent_float(x)
+    text = format(Decimal(repr(x)), "f")
+    if "." not in text:
+        text += ".0"
+    return dumper.represent_scalar("tag:yaml.org,2002:float", text)
+
+
+_PlainDumper.add_representer(float, _plain_float)
+
+
+def _grams(x: float) -> float:
+    """A carbon magnitude [gCO2e] at nine significant digits, for the Hub's number (a
+    rounding to decimals would turn a tiny figure into 0: unknown is never zero)."""
+    return float(f"{x:.9g}")
+
+
+def _place(a: Any) -> str:
+    """Where a grid intensity applies, without its data year: the mix source's place
+    (``"Germany 2023: ..."`` -> ``Germany``), else the facility's name."""
+    if a.source and ":" in a.source:
+        place = a.source.split(":")[0].strip()
+        if a.year is not None:
+            place = re.sub(rf"[\s,(]*{a.year}\)?$", "", place).strip()
+        return place or str(a.name.removeprefix("grid intensity at "))
+    return str(a.name.removeprefix("grid intensity at "))
+
+
 def hf_metadata(ds: Datasheet) -> dict[str, Any]:
-    """The model-card metadata as a dict (``co2_eq_emissions``, ``base_model``, ...)."""
-    own = ds.epc.own
-    emissions = own if own is not None else ds.epc.total
-    if emissions.provenance == "unknown":
-        return {}
-    phases = {j.phase for j in ds.epc.jobs if j.product == ds.identity.id}
-    types = sorted({_TRAINING_TYPES[p] for p in phases if p in _TRAINING_TYPES})
-    hardware = sorted({s for j in ds.epc.jobs if j.product == ds.identity.id for s in j.systems})
-    places = sorted({a.value if a.source is None else a.source.split(":")[0]
-                     for a in ds.assumptions if a.name.startswith("grid intensity")})
-    cited = "" if emissions.source is None else "; " + emissions.source.replace(SOURCE_SEP, "; ")
-    source = f"{ds.generated_by}: own jobs' ASC^e ({emissions.provenance}{cited})"
-    co2: dict[str, Any] = {
-        "emissions": round(emissions.g, 6),
-        "source": source,
-        "training_type": ", ".join(types) if types else "not stated",
-        "geographical_location": "; ".join(places) if places else "not stated",
-        "hardware_used": "; ".join(hardware) if hardware else "not stated",
-    }
-    meta: dict[str, Any] = {"co2_eq_emissions": co2}
-    parents = [e for e in ds.lineage.edges if e.child == ds.identity.id]
-    model_parents = [e for e in parents
-                     if any(n.id == e.parent and n.kind == "model" for n in ds.lineage.nodes)]
+    """The model-card metadata as a dict, keys as the Hugging Face Hub reads them.
+
+    - ``co2_eq_emissions.emissions``: grams of CO2e of the model's *training* (its own jobs
+      in the phases that train it: ``training``, ``fine_tuning``, ``distillation``), a plain
+      number; ``training_type`` in the Hub's words (``pre-training``, ``fine-tuning``; a
+      distillation trains the student from a teacher: ``fine-tuning``);
+      ``geographical_location`` without the grid data's year; ``hardware_used`` as
+      ``count x model``.
+    - ``base_model``: Hub ids only (``LineageNode.hub_id`` of model parents); the other
+      parents stay in a YAML comment (:func:`render_hf_yaml`).
+    - ``modelcarbon``: the extended figures the Hub has no key for, each [gCO2e] with its
+      uncertainty (None: unknown): ``epc_g``, ``epc_uncertainty_g``, ``own_g``,
+      ``per_request_asc_e_g``, ``per_request_asc_e_uncertainty_g``,
+      ``per_request_inference_only_g``, ``boundary``, ``phases``.
+    """
+    me = ds.identity.id
+    own_jobs = [j for j in ds.epc.jobs if j.product == me]
+    training = [j for j in own_jobs if j.phase in _TRAINING_TYPES]
+    meta: dict[str, Any] = {}
+    if training:
+        emissions = CarbonFigure.sum(j.carbon for j in training)
+        types = sorted({_TRAINING_TYPES[j.phase] for j in training},
+                       key=["pre-training", "fine-tuning"].index)
+        counts: dict[str, int] = {}
+        for j in training:
+            for name in set(j.systems):
+                counts[name] = max(counts.get(name, 0), j.systems.count(name))
+        places = sorted({_place(a) for a in ds.assumptions
+                         if a.name.startswith("grid intensity")})
+        cited = ("" if emissions.source is None
+                 else "; " + emissions.source.replace(SOURCE_SEP, "; "))
+        meta["co2_eq_emissions"] = {
+            "emissions": _grams(emissions.g),
+            "source": f"{ds.generated_by}: ASC^e of the model's training jobs "
+                      f"({emissions.provenance}{cited})",
+            "training_type": ", ".join(types),
+            "geographical_location": "; ".join(places) if places else "not stated",
+            "hardware_used": "; ".join(f"{n} x {k}" for k, n in sorted(counts.items()))
+                             or "not stated",
+        }
+    hub = {n.id: n.hub_id for n in ds.lineage.nodes if n.kind == "model" and n.hub_id}
+    model_parents = [e for e in ds.lineage.edges if e.child == me and e.parent in hub]
     if model_parents:
-        bases = [e.parent for e in model_parents]
+        bases = [hub[e.parent] for e in model_parents]
         meta["base_model"] = bases[0] if len(bases) == 1 else bases
         relations = {HF_RELATIONS.get(e.kind) for e in model_parents}
         if len(relations) == 1 and None not in relations:
             meta["base_model_relation"] = relations.pop()
+    ext: dict[str, Any] = {}
+    if ds.epc.total.provenance != "unknown":
+        ext = {"epc_g": _grams(ds.epc.total.g),
+               "epc_uncertainty_g": _opt_g(ds.epc.total.uncertainty),
+               "epc_complete": ds.epc.complete}
+        if ds.epc.own is not None:
+            ext["own_g"] = _grams(ds.epc.own.g)
+    if ds.per_request is not None:
+        pr = ds.per_request
+        ext.update({"per_request_asc_e_g": _grams(pr.total.g),
+                    "per_request_asc_e_uncertainty_g": _opt_g(pr.total.uncertainty),
+                    "per_request_inference_only_g": _grams(pr.inference_only.g)})
+    if ext:
+        ext["phases"] = sorted({j.phase for j in own_jobs})
+        ext["boundary"] = "ASC^e (specs/metrics.md); None: unknown, never zero"
+        meta[HF_EXTENDED_KEY] = ext
     return meta
+
+
+def _opt_g(q: Any | None) -> float | None:
+    return None if q is None else _grams(float(q.m_as("gCO2e")))
+
+
+def _comment(text: str) -> str:
+    """``text`` as one YAML comment line (newlines folded, so it cannot end the comment)."""
+    return "# " + one_line(text) + "\n"
 
 
 def render_hf_yaml(ds: Datasheet) -> str:
     """The Hugging Face model-card YAML block (between ``---`` lines), ready to paste.
 
-    ``emissions`` is the model's own jobs' ASC^e in grams (the making of this model); the
-    EPC with inherited ancestors' shares is given in a comment beside it.
+    Keys as :func:`hf_metadata` documents; floats are plain decimals (the emissions filter of
+    ``huggingface_hub`` reads the first digits of the number's text, so ``7e-06`` would read
+    as 7). Comments keep what the Hub has no key for: the EPC with inherited shares, and
+    every parent without a Hub id, so the lineage stays visible. A model without training
+    jobs keeps its lineage and says that its emissions are unknown.
     """
     meta = hf_metadata(ds)
-    body = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100) if meta else ""
-    note = (f"# modelcarbon EPC including inherited ancestors' shares: {fmt_epc(ds.epc)}"
-            "; per-request figures in the datasheet.\n")
-    if not meta:
-        note += "# co2_eq_emissions: unknown (no job recorded for this model)\n"
+    body = (yaml.dump(meta, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True,
+                      width=100) if meta else "")
+    note = _comment(f"modelcarbon EPC including inherited ancestors' shares: "
+                    f"{fmt_epc_range(ds.epc)}; per-request figures in the datasheet.")
+    if "co2_eq_emissions" not in meta:
+        note += _comment("co2_eq_emissions: unknown (no training job recorded for this model)")
+    hub = {n.id for n in ds.lineage.nodes if n.hub_id}
+    names = {n.id: n.name for n in ds.lineage.nodes}
+    for e in ds.lineage.edges:
+        if e.child == ds.identity.id and e.parent not in hub:
+            note += _comment(f"lineage: {e.kind.replace('_', ' ')} {names.get(e.parent, e.parent)}"
+                             f" (id {e.parent}, no Hub id), share {fmt_share(e.share)}")
     return "---\n" + note + body + "---\n"

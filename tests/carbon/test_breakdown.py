@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import carbon
@@ -97,16 +97,99 @@ def test_retraining_and_requests_basis_products() -> None:
 def test_uncertainty_is_none_when_one_figure_has_none() -> None:
     j = carbon.Job(name="j", duration="1 h",
                    energy=[use(uncertainty="0.1 kWh"), use()])
-    assert carbon.asc_e(j).uncertainty is None
+    b = carbon.asc_e(j)
+    assert b.uncertainty is None and b.jsc_uncertainty is None
+    assert any("energy on box" in r for r in b.jsc_u.unknown)
     job2 = carbon.Job(name="j", duration="1 h", energy=[use(uncertainty="0.1 kWh")])
-    assert carbon.asc_e(job2).uncertainty.m == pytest.approx(0.1 * 1.1 * 400)
+    b2 = carbon.asc_e(job2)
+    assert b2.jsc_uncertainty.m == pytest.approx(0.1 * 1.1 * 400)
+    # BOX states no range on its embodied carbon: ASC and ASC^e uncertainty stay unknown
+    assert b2.uncertainty is None and b2.asc_uncertainty is None
+    assert b2.uncertainty_unknown == ("embodied carbon of box: no stated uncertainty",)
+
+
+def test_jsc_uncertainty_is_the_root_sum_square_of_the_energy_figures() -> None:
+    j = carbon.Job(name="j", duration="1 h",
+                   energy=[use(uncertainty="0.3 kWh"), use(uncertainty="0.4 kWh")])
+    assert carbon.asc_e(j).jsc_uncertainty_g == pytest.approx(0.5 * 1.1 * 400)
+
+
+def _all_stated(e_u: float, ec_u: float, rate_u: float, epc_u: float, rt_u: float,
+                args: tuple) -> carbon.Job:
+    e, t, pue, ci, emb, lt, u, rate, n, epc, plt, npar = args
+    fac = carbon.Facility(name="f", pue=pue, mix=Q_(ci, "gCO2e/kWh"))
+    box = carbon.System(name="s", embodied=Q_(emb, "gCO2e"), lifetime=Q_(lt, "s"),
+                        facility=fac, embodied_uncertainty=Q_(ec_u, "gCO2e"))
+    return carbon.Job(
+        name="j", duration=Q_(t, "s"),
+        energy=[carbon.EnergyUse(system=box, energy=Q_(e, "kWh"), provenance="measured",
+                                 fraction=u, uncertainty=Q_(e_u, "kWh"))],
+        platform=carbon.PlatformUse(name="p", rate=Q_(rate, "gCO2e/s"), concurrent_jobs=n,
+                                    uncertainty=Q_(rate_u, "gCO2e/s")),
+        products=[carbon.ProductUse(name="m", epc=Q_(epc, "gCO2e"), lifetime=Q_(plt, "s"),
+                                    parallel_jobs=npar, uncertainty=Q_(epc_u, "gCO2e"))],
+        retraining=carbon.RetrainingUse(carbon="5 kgCO2e", requests=1e3,
+                                        uncertainty=Q_(rt_u, "gCO2e")))
+
+
+_u = st.floats(min_value=0, max_value=1e3)
+
+
+@given(args=job_args, e_u=_u, ec_u=_u, rate_u=_u, epc_u=_u, rt_u=_u)
+@example(args=(1.0, 300.0, 1.08, 665.6, 1e4, 3 * 365 * 86400.0, 1.0, 0.0, 1, 0.0, 1.0, 1),
+         e_u=0.1, ec_u=0.0, rate_u=0.0, epc_u=0.0, rt_u=0.0)  # JSC's term alone
+def test_asc_e_uncertainty_is_the_rss_of_each_weighted_input(
+        args: tuple, e_u: float, ec_u: float, rate_u: float, epc_u: float, rt_u: float) -> None:
+    _, t, pue, ci, _, lt, u, _, n, _, plt, npar = args
+    b = carbon.asc_e(_all_stated(e_u, ec_u, rate_u, epc_u, rt_u, args))
+    # naive oracle: each input's uncertainty times its weight, squared, summed, rooted
+    terms = [e_u * pue * ci, ec_u * t / lt * u, rate_u * t / n, epc_u * t / (plt * npar),
+             rt_u / 1e3]
+    def near(a: float, b: float) -> bool:  # squares of terms below 1e-154 underflow
+        return math.isclose(a, b, rel_tol=1e-7, abs_tol=1e-150)
+
+    assert near(b.uncertainty_g, math.sqrt(sum(x * x for x in terms)))
+    assert near(b.jsc_uncertainty_g, terms[0])
+    assert near(b.asc_uncertainty.m, math.sqrt(terms[0] ** 2 + terms[1] ** 2))
+
+
+@given(args=job_args, e_u=_u, k=st.floats(min_value=1e-3, max_value=1e3))
+@example(args=(1.0, 300.0, 1.0, 400.0, 0.0, 1.0, 1.0, 0.0, 1, 0.0, 1.0, 1), e_u=1.0, k=2.0)
+def test_uncertainty_scales_linearly_with_the_input_uncertainties(
+        args: tuple, e_u: float, k: float) -> None:
+    one = carbon.asc_e(_all_stated(e_u, e_u, e_u, e_u, e_u, args)).uncertainty_g
+    scaled = carbon.asc_e(_all_stated(k * e_u, k * e_u, k * e_u, k * e_u, k * e_u, args))
+    assert close(scaled.uncertainty_g, k * one, 1e-7)
+
+
+@pytest.mark.parametrize("missing", ["embodied", "platform", "products", "retraining"])
+def test_an_input_without_a_stated_uncertainty_makes_asc_e_unknown(missing: str) -> None:
+    args = (1.0, 300.0, 1.1, 400.0, 1e4, 1e8, 1.0, 1.0, 1, 1e6, 1e8, 1)
+    j = _all_stated(0.1, 1.0, 0.1, 1.0, 1.0, args)
+    field = {"embodied": "energy", "platform": "platform", "products": "products",
+             "retraining": "retraining"}[missing]
+    if missing == "embodied":
+        box = j.energy[0].system.model_copy(update={"embodied_uncertainty": None})
+        j = j.model_copy(update={field: [j.energy[0].model_copy(update={"system": box})]})
+    elif missing == "products":
+        j = j.model_copy(update={field: [j.products[0].model_copy(update={"uncertainty": None})]})
+    else:
+        j = j.model_copy(update={field: getattr(j, field).model_copy(
+            update={"uncertainty": None})})
+    b = carbon.asc_e(j)
+    assert b.uncertainty is None and b.jsc_uncertainty is not None  # never zero
+    assert len(b.uncertainty_unknown) == 1
+    assert getattr(b, f"{missing}_u").g is None
 
 
 def test_adding_breakdowns_adds_uncertainties_only_when_both_are_known() -> None:
     known = carbon.asc_e(carbon.Job(name="a", duration="1 h", energy=[use(uncertainty="0.1 kWh")]))
     unknown = carbon.asc_e(carbon.Job(name="b", duration="1 h", energy=[use()]))
-    assert (known + known).uncertainty_g == pytest.approx(2 * known.uncertainty_g)
-    assert (known + unknown).uncertainty is None and (unknown + known).uncertainty is None
+    # independent jobs: root-sum-square
+    assert (known + known).jsc_uncertainty_g == pytest.approx(
+        math.sqrt(2) * known.jsc_uncertainty_g)
+    assert (known + unknown).jsc_uncertainty is None
+    assert (unknown + known).jsc_uncertainty is None
     assert len((known + unknown).systems) == 2
 
 

@@ -211,3 +211,71 @@ def test_strategy_from_graph_refuses_unknown_retraining_like_per_request() -> No
     # nothing recorded: no share, as per_request (which notes it)
     assert Strategy.from_graph(graph(), "m", g_(1.0)).per_request_g == 1.0
     assert per_request(graph(), "m", g_(1.0), requests=1).notes == ("no re-training recorded",)
+
+
+# --- uncertainty of one request: root-sum-square of each part's ------------------------------
+
+def _uncertain_graph(u_model: float | None, u_plat: float | None) -> ProvenanceGraph:
+    g = ProvenanceGraph()
+    g.add_model("m", name="m", lifetime="2 year")
+    g.add_platform("srv", name="serving stack", lifetime="6 year")
+    g.add_job("m", ReportedCarbon(carbon="1 tCO2e", source="x", uncertainty=None if u_model
+                                  is None else Q_(u_model, "gCO2e")), phase="training")
+    g.add_job("srv", ReportedCarbon(carbon="10 tCO2e", source="x", uncertainty=None if u_plat
+                                    is None else Q_(u_plat, "gCO2e")), phase="development")
+    return g
+
+
+_ug = st.one_of(st.just(0.0), st.floats(min_value=1e-6, max_value=1e6))  # squares stay normal
+
+
+@given(u_inf=_ug, u_model=_ug, u_plat=_ug, u_rt=_ug, n=st.floats(min_value=1.0, max_value=1e12))
+@example(u_inf=0.1, u_model=0.0, u_plat=0.0, u_rt=0.0, n=1.0)
+def test_per_request_uncertainty_is_the_rss_of_its_weighted_parts(
+        u_inf: float, u_model: float, u_plat: float, u_rt: float, n: float) -> None:
+    g = _uncertain_graph(u_model, u_plat)
+    r = per_request(g, "m", Q_(0.5, "gCO2e"), inference_uncertainty=Q_(u_inf, "gCO2e"),
+                    requests=n, duration="2 s", platform="srv", platform_parallel=4,
+                    retraining=RetrainingUse(carbon="1 kgCO2e", requests=1e4,
+                                             uncertainty=Q_(u_rt, "gCO2e")))
+    plat_w = 2.0 / (6 * 365 * 86400.0 * 4)
+    oracle = math.sqrt(u_inf ** 2 + (u_model / n) ** 2 + (u_plat * plat_w) ** 2
+                       + (u_rt / 1e4) ** 2)
+    assert r.uncertainty.m_as("gCO2e") == pytest.approx(oracle, rel=1e-9, abs=1e-300)
+    assert r.uncertainty_of("model_epc").g == pytest.approx(u_model / n, rel=1e-12)
+
+
+@given(k=st.floats(min_value=1e-3, max_value=1e3))
+@example(k=2.0)
+def test_per_request_uncertainty_scales_linearly(k: float) -> None:
+    def u(scale: float) -> float:
+        g = _uncertain_graph(100.0 * scale, 50.0 * scale)
+        return per_request(g, "m", Q_(0.5, "gCO2e"), inference_uncertainty=Q_(0.01 * scale,
+                           "gCO2e"), duration="2 s", platform="srv").uncertainty.m_as("gCO2e")
+    assert u(k) == pytest.approx(k * u(1.0), rel=1e-9)
+
+
+def test_per_request_uncertainty_unknown_when_one_part_is() -> None:
+    g = _uncertain_graph(None, 5.0)
+    r = per_request(g, "m", Q_(0.5, "gCO2e"), inference_uncertainty=Q_(0.1, "gCO2e"),
+                    requests=1e6, duration="2 s", platform="srv")
+    assert r.uncertainty is None and r.uncertainty_of("inference").g == pytest.approx(0.1)
+    assert any("no stated uncertainty" in x for x in r.uncertainty_unknown)
+    # a bare inference carbon has an unknown uncertainty, never zero
+    r2 = per_request(_uncertain_graph(1.0, 1.0), "m", Q_(0.5, "gCO2e"), requests=1e6)
+    assert r2.uncertainty is None
+    assert r2.uncertainty_unknown == ("inference carbon: no stated uncertainty",)
+
+
+def test_per_request_uncertainty_of_a_job_is_its_asc_uncertainty() -> None:
+    from carbon import EnergyUse, Facility, Job, System
+
+    fac = Facility(name="dc", pue=1.1, mix="400 gCO2e/kWh")
+    box = System(name="box", embodied="1 tCO2e", embodied_uncertainty="200 kgCO2e",
+                 lifetime="4 year", facility=fac)
+    req = Job(name="r", duration="50 ms", energy=[EnergyUse(
+        system=box, energy="10 J", uncertainty="1 J", provenance="measured")])
+    r = per_request(_uncertain_graph(10.0, 1.0), "m", req, requests=1e6)
+    b = asc_e(req)
+    assert r.uncertainty_of("inference").quantity.m == pytest.approx(b.asc_uncertainty.m)
+    assert r.uncertainty.m == pytest.approx(math.hypot(b.asc_uncertainty.m, 10.0 / 1e6))

@@ -183,3 +183,110 @@ def test_epc_all_is_cached_and_a_copy(g: ProvenanceGraph) -> None:
     assert g.epc_all().loc["a", "epc [gCO2e]"] == 2.0
     assert list(first.columns) == ["kind", "epc [gCO2e]", "own [gCO2e]", "inherited [gCO2e]",
                                    "complete", "conserving"]
+
+
+# --- uncertainty: root-sum-square of the weighted own uncertainties --------------------------
+
+def _with_uncertain_jobs(spec: Spec, k: float = 1.0) -> tuple[ProvenanceGraph, dict[str, float]]:
+    """The spec's graph with one job per product, each with an uncertainty (k times a fixed
+    figure), and the own variance of each product."""
+    g = build(Spec(spec.nodes, spec.edges, []))
+    var: dict[str, float] = {}
+    for i, (pid, _) in enumerate(spec.nodes):
+        for j in range(1 + i % 2):
+            u = k * (1.0 + i + 0.5 * j)
+            g.add_job(pid, ReportedCarbon(carbon=quantity(10.0 * (i + 1), "gCO2e"),
+                                          uncertainty=quantity(u, "gCO2e"), source="test"),
+                      phase="training")
+            var[pid] = var.get(pid, 0.0) + u * u
+    return g, var
+
+
+def _naive_u(spec: Spec, var: dict[str, float], p: str) -> float:
+    """u(EPC(p)) = sqrt(var(own p) + sum over ancestors a (W(a -> p))^2 var(own a)), W summed
+    over nx.all_simple_paths (no shared code with lineage)."""
+    import itertools
+
+    import networkx as nx
+
+    g = nx.DiGraph()
+    g.add_nodes_from(pid for pid, _ in spec.nodes)
+    g.add_edges_from((e["parent"], e["child"]) for e in spec.edges)
+    w = naive_weights(spec)
+    total = var[p]
+    for a in nx.ancestors(g, p):
+        carried = sum(math.prod(w[(x, y)] for x, y in itertools.pairwise(path))
+                      for path in nx.all_simple_paths(g, a, p))
+        total += carried * carried * var[a]
+    return math.sqrt(total)
+
+
+@FEW
+@given(specs())
+@example(DIAMOND)
+def test_epc_uncertainty_is_the_rss_of_weighted_own_uncertainties(spec: Spec) -> None:
+    g, var = _with_uncertain_jobs(spec)
+    for pid, _ in spec.nodes:
+        got = g.epc(pid).uncertainty_g
+        assert got is not None, g.epc(pid).uncertainty_unknown
+        assert math.isclose(got, _naive_u(spec, var, pid), rel_tol=1e-9, abs_tol=1e-9), pid
+
+
+@FEW
+@given(specs(), st.floats(min_value=1e-3, max_value=1e3))
+@example(DIAMOND, 2.0)
+def test_epc_uncertainty_scales_linearly_with_the_jobs(spec: Spec, k: float) -> None:
+    g1, _ = _with_uncertain_jobs(spec)
+    gk, _ = _with_uncertain_jobs(spec, k)
+    for pid, _ in spec.nodes:
+        assert math.isclose(gk.epc(pid).uncertainty_g, k * g1.epc(pid).uncertainty_g,
+                            rel_tol=1e-9)
+
+
+@FEW
+@given(specs(min_nodes=1), st.data())
+@example(DIAMOND, None)
+def test_a_job_of_unknown_uncertainty_makes_every_carrying_epc_unknown(
+        spec: Spec, data: st.DataObject | None) -> None:
+    g, _ = _with_uncertain_jobs(spec)
+    ids = [pid for pid, _ in spec.nodes]
+    where = ids[0] if data is None else data.draw(st.sampled_from(ids))
+    g.add_job(where, ReportedCarbon(carbon="1 gCO2e", source="no range", id="bare"),
+              phase="training")
+    for pid in ids:
+        e = g.epc(pid)
+        carries = pid == where or e.weights.get(where, 0.0) > 0
+        assert (e.uncertainty is None) == carries, pid
+        if carries:
+            assert any("bare" in r for r in e.uncertainty_unknown)
+
+
+def test_epc_uncertainty_is_unknown_without_a_job_and_never_zero() -> None:
+    g = ProvenanceGraph()
+    g.add_model("a", name="a")
+    g.add_model("b", name="b")
+    g.derive("b", "a", "fine_tuned_from", share=0.5)
+    g.add_job("b", ReportedCarbon(carbon="4 gCO2e", uncertainty="0.3 gCO2e", source="x"),
+              phase="fine_tuning")
+    assert g.epc("b").uncertainty is None
+    assert g.epc("b").uncertainty_unknown == ("a: no job recorded",)
+    g.add_job("a", ReportedCarbon(carbon="10 gCO2e", uncertainty="0.8 gCO2e", source="x"),
+              phase="training")
+    assert g.epc("b").uncertainty_g == pytest.approx(math.hypot(0.3, 0.5 * 0.8))
+    # re-training stays outside EPC, and outside its uncertainty
+    g.add_job("b", ReportedCarbon(carbon="4 gCO2e", source="x"), phase="retraining")
+    assert g.epc("b").uncertainty_g == pytest.approx(math.hypot(0.3, 0.5 * 0.8))
+
+
+def test_epc_uncertainty_of_a_measured_job_is_its_breakdowns() -> None:
+    from carbon import EnergyUse, Facility, Job, System, asc_e
+
+    fac = Facility(name="dc", pue=1.2, mix="300 gCO2e/kWh")
+    box = System(name="box", embodied="1 tCO2e", embodied_uncertainty="100 kgCO2e",
+                 lifetime="4 year", facility=fac)
+    job = Job(name="train", duration="10 h", energy=[EnergyUse(
+        system=box, energy="50 kWh", uncertainty="2 kWh", provenance="measured")])
+    g = ProvenanceGraph()
+    g.add_model("m", name="m")
+    g.add_job("m", job, phase="training")
+    assert g.epc("m").uncertainty_g == pytest.approx(asc_e(job).uncertainty_g)

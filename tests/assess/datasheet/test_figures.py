@@ -30,7 +30,7 @@ def fig(g: float, label: str = "measured", u: float | None = None) -> CarbonFigu
 
 
 @pytest.mark.parametrize("figures, label, unc", [
-    ([fig(1, "measured", 0.1), fig(2, "measured", 0.2)], "measured", 0.3),
+    ([fig(1, "measured", 0.3), fig(2, "measured", 0.4)], "measured", 0.5),  # root-sum-square
     ([fig(1, "measured", 0.1), fig(2, "reported")], "mixed", None),
     ([fig(0, "estimated", 0), fig(0, "estimated", 0)], "estimated", 0.0),
     ([fig(1e-12, "sampled", 0)], "sampled", 0.0),
@@ -63,8 +63,15 @@ def test_job_figure_is_the_job_asc_e() -> None:
     f = figure_of_job(job)
     b = asc_e(job)
     assert f.g == pytest.approx(b.asc_e_g)
-    assert grams(f.uncertainty) == pytest.approx(b.uncertainty_g)
+    # the server's embodied carbon states no range: the ASC^e figure's uncertainty is unknown
+    assert f.uncertainty is None and b.uncertainty is None
+    assert "embodied carbon" in (f.uncertainty_unknown or "")
     assert f.provenance == "measured" and f.source == "NVML energy counter"
+    box = job.energy[0].system.model_copy(update={"embodied_uncertainty": Q_(500, "kgCO2e")})
+    stated = job.model_copy(update={"energy": [job.energy[0].model_copy(update={"system": box})]})
+    f2 = figure_of_job(stated)
+    assert grams(f2.uncertainty) == pytest.approx(asc_e(stated).uncertainty_g)
+    assert f2.uncertainty_unknown is None
 
 
 def test_per_request_parts_sum_to_total_and_inference_only() -> None:

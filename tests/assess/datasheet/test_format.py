@@ -18,6 +18,7 @@ from assess.datasheet._format import (
     fmt_figure,
     fmt_g,
     fmt_num,
+    fmt_range,
     fmt_share,
     fmt_uncertainty,
 )
@@ -104,7 +105,7 @@ def test_fmt_share(share: float | None, text: str) -> None:
 
 
 def test_an_unknown_uncertainty_is_never_zero() -> None:
-    assert fmt_uncertainty(None) == "unknown"
+    assert fmt_uncertainty(None) == "uncertainty unknown"
     assert fmt_uncertainty(Q_(0, "gCO2e")) == "± 0 gCO2e"
     assert fmt_uncertainty(Q_(1500, "gCO2e")) == "± 1.5 kgCO2e"
 
@@ -114,7 +115,13 @@ def test_fmt_figure_shows_value_uncertainty_and_label() -> None:
                        uncertainty=Q_(20, "gCO2e"))
     assert fmt_figure(fig) == "1.5 kgCO2e ± 20 gCO2e (measured)"
     bare = CarbonFigure(value=Q_(2, "gCO2e"), provenance="reported")
-    assert fmt_figure(bare) == "2 gCO2e (reported)"
+    assert fmt_figure(bare) == "2 gCO2e, uncertainty unknown (reported)"
+
+
+def test_fmt_range_shows_a_range_or_says_unknown() -> None:
+    assert fmt_range(Q_(12.3, "kgCO2e"), Q_(1.1, "kgCO2e")) == "12.3 kgCO2e ± 1.1 kgCO2e"
+    assert fmt_range(Q_(12.3, "kgCO2e"), None) == "12.3 kgCO2e (uncertainty unknown)"
+    assert fmt_range(Q_(5, "gCO2e"), Q_(0, "gCO2e"), "≥ 5 gCO2e") == "≥ 5 gCO2e ± 0 gCO2e"
 
 
 def test_fmt_epc_marks_unknown_and_lower_bounds(datasheet: Datasheet) -> None:

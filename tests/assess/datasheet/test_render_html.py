@@ -6,6 +6,8 @@ from __future__ import annotations
 import html
 import re
 
+from markupsafe import escape
+
 from assess.datasheet._format import fmt_carbon
 from assess.datasheet._model import Datasheet
 from assess.datasheet._render_html import render_html
@@ -36,6 +38,6 @@ def test_html_shows_key_figures(datasheet: Datasheet) -> None:
 def test_html_escapes_injection(hostile: Datasheet) -> None:
     page = render_html(hostile)
     assert "<script" not in page and "<img" not in page
-    assert html.escape(INJECTION, quote=True) in page
+    assert str(escape(INJECTION)) in page  # Jinja2's autoescape (markupsafe)
 
 
