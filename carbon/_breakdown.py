@@ -110,6 +110,16 @@ class Breakdown:
     retraining_u: Uncertainty = _NOT_GIVEN
 
     @property
+    def facility_energy(self) -> Any:
+        """Energy drawn by the facility, after PUE: ``sum_s E_s * PUE_s`` [kWh quantity]."""
+        return quantity(sum(s.energy_kwh * s.pue for s in self.systems), "kWh")
+
+    @property
+    def it_energy(self) -> Any:
+        """Energy at the systems (before PUE): ``sum_s E_s`` [kWh quantity]."""
+        return quantity(sum(s.energy_kwh for s in self.systems), "kWh")
+
+    @property
     def complete(self) -> bool:
         """True when nothing is left out; otherwise every total is a lower bound."""
         return not self.unknown
@@ -249,14 +259,13 @@ def asc_e(job: Job) -> Breakdown:
                 unknown.append(reason)
             u_emb.append(Uncertainty.missing(f"embodied carbon of {sys.name}: unknown"))
         else:
-            ec = embodied_kernel(sys.embodied.magnitude, held, sys.lifetime.magnitude,
-                                 use.fraction)
+            working = sys.lifetime.magnitude * sys.use_rate  # in-use part of the lifetime
+            ec = embodied_kernel(sys.embodied.magnitude, held, working, use.fraction)
             emb += ec
             u_emb.append(
                 Uncertainty.missing(f"embodied carbon of {sys.name}: no stated uncertainty")
                 if sys.embodied_uncertainty is None else Uncertainty.known(embodied_kernel(
-                    sys.embodied_uncertainty.magnitude, held, sys.lifetime.magnitude,
-                    use.fraction)))
+                    sys.embodied_uncertainty.magnitude, held, working, use.fraction)))
         op += o
         ov += h
         ue = None if use.uncertainty is None else use.uncertainty.magnitude

@@ -178,6 +178,11 @@ class System(Record):
         default=None, description="why the embodied carbon is unknown (with embodied=None)")
     embodied_uncertainty: Carbon | None = Field(
         default=None, description="absolute +- on embodied (None: not stated, unknown)")
+    use_rate: float = Field(
+        default=1.0, gt=0.0, le=1.0, allow_inf_nan=False,
+        description="share of its lifetime the system is in use [dimensionless]: embodied "
+        "carbon is amortised over lifetime * use_rate of working time (BLOOM: 6 years at 85 "
+        "%); 1 amortises over the whole lifetime")
     source: str | None = None
     id: str | None = None
 
