@@ -14,7 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from carbon._errors import UnknownKeyError
+from carbon._errors import InvalidValueError, UnknownKeyError
 from carbon._units import quantity
 
 __all__ = ["HardwareEntry", "hardware", "hardware_table"]
@@ -30,6 +30,9 @@ class HardwareEntry:
     high_kgco2e: float | None
     lifetime_years: float
     source: str
+    #: share of the lifetime in use [dimensionless] (``System.use_rate``); 1 where the source
+    #: amortises over the whole lifetime (the column is blank)
+    use_rate: float = 1.0
 
     @property
     def embodied(self) -> Any:
@@ -38,6 +41,25 @@ class HardwareEntry:
     @property
     def lifetime(self) -> Any:
         return quantity(self.lifetime_years, "year").to("s")  # the registry's year
+
+    def system(self, facility: Any, *, name: str | None = None, count: int = 1) -> Any:
+        """A :class:`carbon.System` of ``count`` of this item in ``facility``, with the
+        entry's embodied carbon, lifetime, use rate and source (nothing left behind).
+
+        >>> from carbon import Facility
+        >>> fac = Facility(name="Jean Zay", pue=1.2, mix="57 gCO2e/kWh")
+        >>> s = hardware("GPU A100 (BLOOM training estimate)").system(fac, count=384)
+        >>> s.embodied.to("tCO2e"), s.use_rate
+        (<Quantity(57.6, 'tonne_CO2e')>, 0.85)
+        """
+        from carbon._records import System
+
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise InvalidValueError("count", count, "a whole count >= 1")
+        label = self.item if count == 1 else f"{count} x {self.item}"
+        return System(name=name or label, embodied=self.embodied * count,
+                      lifetime=self.lifetime, facility=facility, use_rate=self.use_rate,
+                      source=self.source)
 
 
 def _opt(v: str) -> float | None:
@@ -56,8 +78,10 @@ def hardware_table() -> dict[str, HardwareEntry]:
         out = {}
         for r in csv.DictReader(f):
             e = HardwareEntry(r["item"], float(r["embodied_kgco2e"]), _opt(r["low_kgco2e"]),
-                              _opt(r["high_kgco2e"]), float(r["lifetime_years"]), r["source"])
+                              _opt(r["high_kgco2e"]), float(r["lifetime_years"]), r["source"],
+                              _opt(r.get("use_rate") or "") or 1.0)
             assert math.isfinite(e.embodied_kgco2e) and e.lifetime_years > 0
+            assert 0 < e.use_rate <= 1
             out[e.item] = e
         return out
 

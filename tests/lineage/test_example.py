@@ -82,3 +82,13 @@ def test_per_request_distilbert() -> None:
     r = per_request(g, "distilbert", inf.to("gCO2e"), requests=1e9)
     assert r.inference_only.m_as("gCO2e") == pytest.approx(0.015375 * 440)
     assert r.model_epc_g == pytest.approx(0.49354254048e6 / 1e9)
+
+
+def test_bert_is_64_devices_each_taxed_as_a_card() -> None:
+    # bug: the BERT job was one 64-GPU device: its embodied carbon was taxed as one card
+    # (339 g instead of about 21.7 kg at 150 kgCO2e per card over 4 years)
+    g = bert_family(FACILITY, gpu_embodied=Q_(150, "kgCO2e"), gpu_lifetime="4 year")
+    base = bert_family(FACILITY)
+    extra = g.epc("bert").total_g - base.epc("bert").total_g
+    assert extra / 1e3 == pytest.approx(64 * 150 * 79.2 / (4 * 365 * 24), rel=1e-6)
+    assert extra / 1e3 == pytest.approx(21.7, abs=0.05)
