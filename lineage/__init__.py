@@ -40,6 +40,12 @@ from lineage._graph import ProvenanceGraph
 from lineage._json import from_json, from_node_link, to_json, to_node_link
 from lineage._kinds import EDGE_KINDS, PHASES, EdgeKind, Phase, Policy, ProductKind
 from lineage._ledger import Ledger, LedgerJob
+from lineage._published import (
+    PublishedFootprint,
+    add_published,
+    check_inputs,
+    published_footprints,
+)
 from lineage._reported import JobEntry, ReportedCarbon
 from lineage._schema import SCHEMA_VERSION
 from lineage._synthetic import hub_graph, hub_spec
@@ -64,15 +70,18 @@ __all__ = [
     "Problem",
     "ProductKind",
     "ProvenanceGraph",
+    "PublishedFootprint",
     "ReportedCarbon",
     "SchemaVersionError",
     "Strategy",
     "StrategyComparison",
     "UnknownProductError",
     "ValidationReport",
+    "add_published",
     "bert_family",
     "bert_family_data",
     "break_even",
+    "check_inputs",
     "compare_strategies",
     "cost_curve",
     "example_energies",
@@ -82,6 +91,7 @@ __all__ = [
     "hub_spec",
     "model_table_from_ledger",
     "per_request",
+    "published_footprints",
     "to_json",
     "to_node_link",
 ]
