@@ -172,8 +172,11 @@ class ContractualInstrument:
         if self.kind not in ("EAC", "PPA", "green_tariff", "supplier_specific"):
             raise InvalidValueError("kind", self.kind,
                                     "EAC, PPA, green_tariff or supplier_specific")
-        magnitude(self.factor, "gCO2e/kWh", "factor")
-        magnitude(self.covered, "kWh", "covered")
+        # stored as quantities of the registry, whatever was given (strings, other registries)
+        object.__setattr__(self, "factor",
+                           quantity(magnitude(self.factor, "gCO2e/kWh", "factor"), "gCO2e/kWh"))
+        object.__setattr__(self, "covered",
+                           quantity(magnitude(self.covered, "kWh", "covered"), "kWh"))
         if not isinstance(self.source, str) or not self.source.strip():
             raise InvalidValueError("source", self.source, "the instrument's source")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from assess.datasheet._build import Alternative, alternative_from_graph, build_datasheet
 from assess.datasheet._files import FORMATS, safe_stem, write_datasheet
+from assess.datasheet._inventory import inventory, parse_period, write_inventory
 from assess.datasheet._model import CarbonFigure, Datasheet
 from assess.datasheet._portfolio import portfolio, portfolio_from_datasheets, write_portfolio
 from assess.datasheet._render_html import render_html
@@ -26,6 +27,8 @@ __all__ = [
     "alternative_from_graph",
     "build_datasheet",
     "datasheet_schema",
+    "inventory",
+    "parse_period",
     "portfolio",
     "portfolio_from_datasheets",
     "render_hf_yaml",
@@ -35,5 +38,6 @@ __all__ = [
     "safe_stem",
     "validate_datasheet_json",
     "write_datasheet",
+    "write_inventory",
     "write_portfolio",
 ]
