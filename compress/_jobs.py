@@ -25,7 +25,9 @@ from compress._measured import (
 )
 from compress._prune import prune_magnitude, prune_structured, sparsity
 from compress._quantise import cast, int8_backend, quantise_int8
+from compress._torch import seed_all
 from compress._train import TrainingRun, train_classifier
+from compress._trials import TrialProtocol
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -252,7 +254,7 @@ def results_table(results: list[Compressed]) -> pd.DataFrame:
 def run_all(
     setting: JobSetting, *, graph: ProvenanceGraph | None = None, seed: int = 0,
     epochs: int = 30, batch_size: int = 64, min_seconds: float = 1.0,
-    techniques: tuple[str, ...] | None = None,
+    techniques: tuple[str, ...] | None = None, protocol: TrialProtocol | None = None,
 ) -> Suite:
     """Train the digits teacher as a measured job and run every technique on it.
 
@@ -260,10 +262,12 @@ def run_all(
     then one child per technique (``digits-mlp-pruned-l1`` ...). ``techniques`` picks a
     subset of: prune_magnitude, prune_global, prune_structured, quantise_int8,
     quantise_fp16, quantise_bf16, distil_labelled, distil_transfer, drop_batches.
+    ``protocol``: how parent and child are compared (``compress._trials.TrialProtocol``).
     """
     from compress._digits import digits_split, mlp
     from lineage import ProvenanceGraph
 
+    seed_all(seed)
     graph = graph if graph is not None else ProvenanceGraph()
     split = digits_split(seed)
     if "digits" not in graph:
@@ -279,7 +283,7 @@ def run_all(
     graph.add_job("digits-mlp", w.measurement.to_job("train digits-mlp", setting.system,
                                                       charge=setting.charge), phase="training")
     ev = Evaluation.classification(split.x_test, split.y_test, batch_size=batch_size,
-                                   min_seconds=min_seconds)
+                                   min_seconds=min_seconds, protocol=protocol or TrialProtocol())
     before = measure_model(teacher, ev, setting, name="digits-mlp")
     suite = Suite(graph, teacher, split, before)
     common: dict[str, Any] = {"graph": graph, "parent": "digits-mlp", "evaluation": ev,

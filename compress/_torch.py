@@ -16,7 +16,7 @@ from compress._errors import MissingExtraError
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["clone", "require_torch", "seeded"]
+__all__ = ["clone", "require_torch", "seed_all", "seeded"]
 
 
 def require_torch() -> Any:
@@ -50,6 +50,23 @@ def seeded(seed: int) -> Iterator[None]:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         yield
+
+
+def seed_all(seed: int) -> None:
+    """Seed every global generator a run may touch: ``random``, NumPy's legacy global one and
+    torch's (the suites call it first; techniques also use their own seeded generators).
+
+    >>> seed_all(3); a = require_torch().rand(1).item()
+    >>> seed_all(3); a == require_torch().rand(1).item()
+    True
+    """
+    import random
+
+    import numpy as np
+
+    random.seed(seed)
+    np.random.seed(seed)  # the legacy global generator, for code that uses it
+    require_torch().manual_seed(seed)
 
 
 def clone(model: torch.nn.Module) -> torch.nn.Module:

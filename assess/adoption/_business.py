@@ -11,6 +11,13 @@
     per year = dC * rate * 1 year                            (a year is 365 days)
     money: price * E * PUE (the energy the meter bills), optional
 
+Ranges: when the measurement has an interval of the ratio ``R = E_after / E_before``
+(``ratio_ci = (R_lo, R_hi)`` from repeated, interleaved trials), every saving comes with
+the range from the interval's ends, ``dE in [E_before (1 - R_hi), E_before (1 - R_lo)]``, and
+so do the savings per year, the break-even count ``N* in [C_1 / dC_high, C_1 / dC_low]`` and
+its date (an end is None where that end of the interval saves nothing: it never breaks
+even). Without an interval every range is None (unknown, never zero).
+
 The one-time carbon is what adoption already cost (or will cost on the grid where it runs):
 the sensitivity table varies the *serving* grid intensity and the request volume around the
 given values, holding it fixed. "Requests" are the measurement's units of work (one request,
@@ -26,6 +33,15 @@ or one training run when ``unit_of_work="training_run"``). A break-even that doe
 <Quantity(0.0002, 'gram_CO2e')>
 >>> round(case.break_even_requests), case.break_even_time.to("day")
 (100000000, <Quantity(100.0, 'day')>)
+>>> case.break_even_requests_range is None                 # no interval: unknown
+True
+>>> ranged = m.model_copy(update={"ratio_ci": (0.4, 0.6)})
+>>> case = business_case(ranged, request_rate=Q_(1e6, "1/day"),
+...                      serving_intensity="400 gCO2e/kWh", adoption_intensity="400 gCO2e/kWh")
+>>> [round(q.m_as("J"), 3) for q in case.saving_energy_per_request_range]
+[1.44, 2.16]
+>>> [round(n / 1e6, 1) for n in case.break_even_requests_range]
+[83.3, 125.0]
 """
 
 from __future__ import annotations
@@ -107,6 +123,14 @@ class BusinessCase:
     saving_money_per_year: Money | None = None
     sensitivity: tuple[SensitivityPoint, ...] = ()
     reasons: dict[str, str] = field(default_factory=dict)
+    #: (low, high) from the ends of the measurement's ratio interval; None without one
+    range_level: float | None = None
+    saving_energy_per_request_range: tuple[Any, Any] | None = None
+    saving_carbon_per_request_range: tuple[Any, Any] | None = None
+    saving_energy_per_year_range: tuple[Any, Any] | None = None
+    saving_carbon_per_year_range: tuple[Any, Any] | None = None
+    break_even_requests_range: tuple[float | None, float | None] | None = None
+    break_even_date_range: tuple[datetime | None, datetime | None] | None = None
 
     def sensitivity_frame(self) -> pd.DataFrame:
         """The sensitivity table, units in the column names (like ``carbon.asc_e_frame``)."""
@@ -145,8 +169,21 @@ class BusinessCase:
             "saving_money_per_year": None if self.saving_money_per_year is None
             else str(self.saving_money_per_year),
             "energy_provenance": self.energy_provenance,
+            "range_level": self.range_level,
+            "saving_energy_per_request_range": _pair(self.saving_energy_per_request_range, q),
+            "saving_carbon_per_request_range": _pair(self.saving_carbon_per_request_range, q),
+            "saving_energy_per_year_range": _pair(self.saving_energy_per_year_range, q),
+            "saving_carbon_per_year_range": _pair(self.saving_carbon_per_year_range, q),
+            "break_even_requests_range": None if self.break_even_requests_range is None
+            else list(self.break_even_requests_range),
+            "break_even_date_range": _pair(self.break_even_date_range,
+                                           lambda d: None if d is None else d.isoformat()),
             "reasons": dict(self.reasons),
         }
+
+
+def _pair(pair: tuple[Any, Any] | None, f: Any) -> list[Any] | None:
+    return None if pair is None else [f(pair[0]), f(pair[1])]
 
 
 def _start(value: date | datetime | None) -> datetime | None:
@@ -297,6 +334,8 @@ def business_case(
             else quantity(carbon_once_g / (d_g * fi) / (rate_per_s * fv), "s").to("day"))
         for fi in intensity_factors for fv in volume_factors)
 
+    ranges = _ranges(m, pue_serve, ci_serve, per_year, carbon_once_g, rate_per_s, begin,
+                     reasons)
     return BusinessCase(
         name=m.name, unit_of_work=m.unit_of_work,
         one_time_carbon=None if carbon_once_g is None else quantity(carbon_once_g, "gCO2e"),
@@ -311,4 +350,46 @@ def business_case(
         serving_intensity=quantity(ci_serve, "gCO2e/kWh"), serving_pue=pue_serve,
         energy_provenance=m.energy_provenance.value, one_time_parts=tuple(parts),
         one_time_money=money_once, saving_money_per_year=money_year,
-        sensitivity=sens, reasons=reasons)
+        sensitivity=sens, reasons=reasons, **ranges)
+
+
+def _ranges(m: BeforeAfter, pue: float, ci: float, per_year: float, once_g: float | None,
+            rate_per_s: float, begin: datetime | None, reasons: dict[str, str]
+            ) -> dict[str, Any]:
+    """The (low, high) ranges of the savings and the break-even from ``m.ratio_ci``."""
+    if m.ratio_ci is None:
+        reasons["ranges"] = ("no interval of the energy ratio (one measurement, no repeated "
+                             "trials): the range of each saving is unknown")
+        return {}
+    e_b = m.energy_before.magnitude
+    lo_kwh, hi_kwh = e_b * (1.0 - m.ratio_ci[1]), e_b * (1.0 - m.ratio_ci[0])
+    lo_g, hi_g = lo_kwh * pue * ci, hi_kwh * pue * ci
+
+    def n_star(saving_g: float) -> float | None:
+        return None if once_g is None or saving_g <= 0 else once_g / saving_g
+
+    def when(n: float | None) -> datetime | None:
+        if n is None or begin is None:
+            return None
+        try:
+            return begin + timedelta(seconds=n / rate_per_s)
+        except OverflowError:
+            return None
+
+    if lo_g <= 0:
+        reasons["break_even_requests_range"] = (
+            "at the interval's upper end of the energy ratio the technique saves nothing, so "
+            "the range's upper end of the break-even is None (never)")
+    n_range = (n_star(hi_g), n_star(lo_g))
+    return {
+        "range_level": m.ci_level,
+        "saving_energy_per_request_range": (quantity(lo_kwh, "kWh"), quantity(hi_kwh, "kWh")),
+        "saving_carbon_per_request_range": (quantity(lo_g, "gCO2e"), quantity(hi_g, "gCO2e")),
+        "saving_energy_per_year_range": (quantity(lo_kwh * per_year, "kWh"),
+                                         quantity(hi_kwh * per_year, "kWh")),
+        "saving_carbon_per_year_range": (quantity(lo_g * per_year, "gCO2e").to("kgCO2e"),
+                                         quantity(hi_g * per_year, "gCO2e").to("kgCO2e")),
+        "break_even_requests_range": None if once_g is None else n_range,
+        "break_even_date_range": None if once_g is None or begin is None
+        else (when(n_range[0]), when(n_range[1])),
+    }

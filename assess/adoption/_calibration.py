@@ -155,22 +155,43 @@ class Calibration:
         return out
 
 
+def read_yaml(path: str | Path, what: str) -> Any:
+    """The content of a YAML file; anything that stops it being read is one
+    :class:`carbon.DataError` on one line, naming the file (and the line and column where
+    YAML's parser stopped).
+
+    >>> read_yaml("/nope.yaml", "organisation")
+    Traceback (most recent call last):
+    ...
+    carbon._errors.DataError: organisation='/nope.yaml' is invalid: expected ... file (No such ...)
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise DataError(what, str(p), f"a UTF-8 {what} YAML file (byte {e.start} is not UTF-8: "
+                        "binary, or saved in another encoding)") from e
+    except OSError as e:
+        raise DataError(what, str(p), f"a readable {what} YAML file "
+                        f"({e.strerror or type(e).__name__})") from e
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        problem = getattr(e, "problem", None) or type(e).__name__
+        at = "" if mark is None else f" at line {mark.line + 1}, column {mark.column + 1}"
+        raise DataError(what, str(p), f"valid YAML ({problem}{at})") from e
+    except (ValueError, RecursionError) as e:  # an integer of > 4300 digits, deep nesting
+        raise DataError(what, str(p), f"valid YAML of sensible size ({str(e)[:80]})") from e
+
+
 def load_calibration(path: str | Path) -> Calibration:
     """Read a calibration YAML file (the format of ``published_calibration.yaml``).
 
     Raises :class:`assess.CalibrationError` listing every blocking finding; non-monotone cells
     are kept in ``calibration.report`` as warnings.
     """
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as e:
-        raise DataError("calibration", str(p), "a readable calibration YAML file") from e
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise DataError("calibration", str(p), f"valid YAML ({e})") from e
-    return Calibration.from_mapping(data, origin=str(p))
+    return Calibration.from_mapping(read_yaml(path, "calibration"), origin=str(Path(path)))
 
 
 _PUBLISHED: Calibration | None = None

@@ -17,15 +17,18 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from assess.adoption._advice import Advice, advise
 from assess.adoption._business import BusinessCase, business_case
-from assess.adoption._calibration import Calibration, load_calibration, published_calibration
+from assess.adoption._calibration import (
+    Calibration,
+    load_calibration,
+    published_calibration,
+    read_yaml,
+)
 from assess.adoption._catalogue import Technique, _slug, technique
 from assess.adoption._framework import Characteristics, Organisation
 from assess.adoption._measured import BeforeAfter, MeasuredThresholds
-from carbon import DataError, InvalidValueError, UnknownKeyError
+from carbon import InvalidValueError, ModelCarbonError, UnknownKeyError
 
 __all__ = [
     "EXAMPLES",
@@ -79,18 +82,29 @@ class Assessment:
 
 
 def _read(path: str | Path, what: str) -> Any:
-    p = Path(path)
-    try:
-        return yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise DataError(what, str(p), f"a readable {what} YAML file") from e
-    except yaml.YAMLError as e:
-        raise DataError(what, str(p), f"valid YAML ({e})") from e
+    return read_yaml(path, what)
+
+
+def _what(value: Any) -> Any:
+    """A value as an error shows it: a short scalar as itself, else what it is."""
+    if isinstance(value, (int, float, str)) and len(repr(value)) <= 60:
+        return value
+    if value is None:
+        return "nothing (an empty file or key)"
+    name = type(value).__name__
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
+
+def _dict(value: Any, field: str) -> dict[str, Any]:
+    """``value`` if it is a mapping with string keys (what ``**`` needs), else an error."""
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise InvalidValueError(field, _what(value), "a mapping (key: value lines)")
+    return value
 
 
 def _mapping(value: Any, field: str, allowed: set[str]) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise InvalidValueError(field, value, "a mapping")
+        raise InvalidValueError(field, _what(value), "a mapping (key: value lines)")
     unknown = sorted(set(map(str, value)) - allowed)
     if unknown:
         raise UnknownKeyError(field, unknown, f"keys among {sorted(allowed)}")
@@ -105,7 +119,7 @@ def load_organisation(path: str | Path) -> OrganisationFile:
         raise InvalidValueError(f"{p}: barriers", None,
                                 "the four barriers: perceived_benefits, environmental_awareness, "
                                 "information, resources (L/M/H)")
-    org = Organisation(name=data.get("name"), **_mapping(data["barriers"], "barriers",
+    org = Organisation(name=data.get("name"), **_mapping(data["barriers"], f"{p}: barriers",
                                                          set(Organisation.model_fields)))
     cal_ref = data.get("calibration", "published")
     if cal_ref in (None, "published"):
@@ -117,8 +131,10 @@ def load_organisation(path: str | Path) -> OrganisationFile:
     if standalone not in (None, "final", "pre_evaluation"):
         raise InvalidValueError("standalone", standalone,
                                 "absent (the published 16-cell score), final or pre_evaluation")
-    thresholds = MeasuredThresholds(**(data.get("measured_thresholds") or {}))
-    business = _mapping(data.get("business") or {}, "business", _BUSINESS_KEYS)
+    thresholds = MeasuredThresholds(**_mapping(data.get("measured_thresholds") or {},
+                                               f"{p}: measured_thresholds",
+                                               set(MeasuredThresholds.model_fields)))
+    business = _mapping(data.get("business") or {}, f"{p}: business", _BUSINESS_KEYS)
     return OrganisationFile(org, cal, standalone, thresholds, dict(business))
 
 
@@ -127,31 +143,42 @@ def load_techniques(path: str | Path) -> tuple[Technique, ...]:
     p = Path(path)
     data = _read(p, "techniques")
     if not isinstance(data, dict) or not isinstance(data.get("techniques"), list):
-        raise InvalidValueError(str(p), data, "a mapping with a list 'techniques'")
+        raise InvalidValueError(str(p), _what(data), "a mapping with a list 'techniques'")
     out: list[Technique] = []
     for i, entry in enumerate(data["techniques"]):
-        where = f"techniques[{i}]"
-        e = _mapping(entry, where, _TECH_KEYS)
-        if "id" in e:
-            t = technique(str(e["id"]))
-        elif "name" in e:
-            t = Technique(id=_slug(str(e["name"])), name=str(e["name"]), kind="technique",
-                          description=e.get("description"), source=f"organisation file {p.name}")
-        else:
-            raise InvalidValueError(where, entry, "an 'id' from the catalogue or a 'name'")
-        if "rated" not in e:
-            raise InvalidValueError(f"{where}.rated", None,
-                                    "the four characteristics rated L/M/H by the engineers")
-        on = e.get("rated_on")
-        if on is not None and not isinstance(on, date):
-            raise InvalidValueError(f"{where}.rated_on", on, "a date YYYY-MM-DD")
-        t = t.rated(Characteristics(**e["rated"]), by=e.get("rated_by"), on=on)
-        if "measured" in e:
-            m = dict(e["measured"])
-            m.setdefault("name", f"{t.name} (measured)")
-            t = t.measured(BeforeAfter(**m))
-        out.append(t)
+        where = f"{p}: techniques[{i}]"
+        try:
+            out.append(_technique(entry, where, p))
+        except ModelCarbonError as e:
+            if e.field.startswith(where):
+                raise
+            raise type(e)(f"{where}: {e.field}", e.value, e.expected,
+                          f"{where}: {e.message}") from e
     return tuple(out)
+
+
+def _technique(entry: Any, where: str, p: Path) -> Technique:
+    e = _mapping(entry, where, _TECH_KEYS)
+    if "id" in e:
+        t = technique(str(e["id"]))
+    elif "name" in e:
+        t = Technique(id=_slug(str(e["name"])), name=str(e["name"]), kind="technique",
+                      description=e.get("description"), source=f"organisation file {p.name}")
+    else:
+        raise InvalidValueError(where, _what(entry), "an 'id' from the catalogue or a 'name'")
+    if "rated" not in e:
+        raise InvalidValueError(f"{where}.rated", None,
+                                "the four characteristics rated L/M/H by the engineers")
+    on = e.get("rated_on")
+    if on is not None and not isinstance(on, date):
+        raise InvalidValueError(f"{where}.rated_on", _what(on), "a date YYYY-MM-DD")
+    t = t.rated(Characteristics(**_dict(e["rated"], f"{where}.rated")), by=e.get("rated_by"),
+                on=on)
+    if "measured" in e:
+        m = dict(_dict(e["measured"], f"{where}.measured"))
+        m.setdefault("name", f"{t.name} (measured)")
+        t = t.measured(BeforeAfter(**m))
+    return t
 
 
 def assess_techniques(org: OrganisationFile, items: tuple[Technique, ...]

@@ -98,3 +98,66 @@ def test_torch_model_sweep_runs() -> None:
                           n_requests=64, batch_sizes=(1, 8), charge="total")
     assert len(pts) == 3 and all(p.max_latency.m_as("s") > 0 for p in pts)
     assert all(p.provenance == "estimated" for p in pts)
+
+
+def test_trials_are_interleaved_and_give_intervals(clock: ManualClock) -> None:
+    mon, infer = _setup(clock)
+    pts = inference_sweep(infer, mon, arrival_rate=300.0, n_requests=60,
+                          batch_sizes=(1, 4), clock=clock, trials=4)
+    assert all(p.trials == 4 and len(p.measurements) == 4 for p in pts)
+    names = [m.name for p in pts for m in p.measurements]
+    assert len(set(names)) == len(names) == 12
+    for p in pts:
+        assert p.energy_ci is not None and p.p95_latency_ci is not None
+        assert p.energy_ci[0] <= p.energy_per_request <= p.energy_ci[1]
+        assert p.p95_latency_ci[0] <= p.p95_latency <= p.p95_latency_ci[1]
+
+
+def test_idle_power_is_charged_for_idle_time(clock: ManualClock) -> None:
+    mon, infer = _setup(clock)
+    [greedy, fixed] = inference_sweep(infer, mon, arrival_rate=50.0, n_requests=40,
+                                      batch_sizes=(8,), clock=clock, trials=2)
+    for p in (greedy, fixed):
+        idle = p.idle_time.m_as("s")
+        assert idle > 0 and p.idle_power.m_as("W") == 50.0
+        assert "monitor's idle power" in (p.idle_source or "")
+        assert p.idle_energy_per_request.m_as("J") == pytest.approx(50.0 * idle / 40)
+        assert p.energy_per_request_served.m_as("J") == pytest.approx(
+            p.energy_per_request.m_as("J") + 50.0 * idle / 40)
+    # a stated idle power overrides the monitor's
+    [stated] = inference_sweep(infer, mon, arrival_rate=50.0, n_requests=40, batch_sizes=(8,),
+                               greedy=False, clock=clock, trials=1, idle_power="10 W")
+    assert stated.idle_power.m_as("W") == 10.0 and "stated" in (stated.idle_source or "")
+
+
+def test_unknown_idle_power_is_none_with_a_reason(clock: ManualClock) -> None:
+    mon = Monitor(nvml=FakeNVML([PowerTrace.constant(200.0)], clock=clock), cpu=None,
+                  memory=None, clock=clock, interval=None)
+    pts = inference_sweep(lambda b: clock.advance(0.01 * b), mon, arrival_rate=50.0,
+                          n_requests=20, batch_sizes=(4,), greedy=False, clock=clock,
+                          trials=2, charge="total")
+    [p] = pts
+    assert p.energy_per_request is not None
+    assert p.energy_per_request_served is None and p.idle_energy_per_request is None
+    assert "no idle power for gpu:0" in (p.idle_reason or "")
+
+
+def test_peak_power_from_nvml_and_none_without(clock: ManualClock) -> None:
+    mon, infer = _setup(clock)
+    [p] = inference_sweep(infer, mon, arrival_rate=300.0, n_requests=20, batch_sizes=(4,),
+                          greedy=False, clock=clock, trials=2)
+    assert p.peak_power.m_as("W") == pytest.approx(200.0) and p.peak_reason is None
+    cpu = Monitor(gpus=None, cpu="estimate", memory=None)
+    try:
+        [q] = inference_sweep(lambda b: None, cpu, arrival_rate=1000.0, n_requests=8,
+                              batch_sizes=(4,), greedy=False, trials=1, charge="total")
+    finally:
+        cpu.close()
+    assert q.peak_power is None and "no NVML GPU" in (q.peak_reason or "")
+
+
+def test_bad_trials(clock: ManualClock) -> None:
+    mon, infer = _setup(clock)
+    for kw in ({"trials": 0}, {"trials": True}, {"level": 1.5}):
+        with pytest.raises(InvalidValueError):
+            inference_sweep(infer, mon, arrival_rate=1.0, clock=clock, **kw)

@@ -146,3 +146,47 @@ def test_bad_inputs(kwargs: dict[str, Any], error: type[Exception], field: str) 
                             "adoption_intensity": "300 gCO2e/kWh"}
     with pytest.raises(error, match=field):
         business_case(m(job_energy="1 kWh"), **{**args, **kwargs})
+
+
+@settings(max_examples=40)
+@given(st.floats(0.1, 100), st.floats(0.0, 1.5), st.floats(0.0, 0.5), st.floats(0.01, 1e3))
+@example(3.0, 0.9, 0.2, 10.0)  # the upper end of the interval saves nothing: never
+def test_ranges_come_from_the_ends_of_the_ratio_interval(before_j: float, lo: float,
+                                                         width: float, job_kwh: float) -> None:
+    hi = lo + width
+    case = business_case(
+        m(energy_before=f"{before_j!r} J", energy_after=f"{before_j * lo!r} J",
+          ratio_ci=(lo, hi), job_energy=f"{job_kwh!r} kWh"),
+        request_rate=Q_(1e6, "1/day"), serving_intensity=Q_(400, "gCO2e/kWh"),
+        adoption_intensity=Q_(400, "gCO2e/kWh"), start=date(2025, 1, 1))
+    low_j, high_j = (q.m_as("J") for q in case.saving_energy_per_request_range)
+    assert low_j == pytest.approx(before_j * (1 - hi)) and high_j == pytest.approx(
+        before_j * (1 - lo))
+    assert low_j <= high_j and case.range_level == 0.95
+    y_lo, y_hi = (q.m_as("kWh") for q in case.saving_energy_per_year_range)
+    assert y_lo == pytest.approx(low_j / J_PER_KWH * 1e6 * 365)
+    assert y_hi == pytest.approx(high_j / J_PER_KWH * 1e6 * 365)
+    once_g = job_kwh * 400
+    n_lo, n_hi = case.break_even_requests_range
+    per_j = 400 / J_PER_KWH
+    assert (n_lo is None) == (high_j <= 0) and (n_hi is None) == (low_j <= 0)
+    if n_lo is not None:
+        assert n_lo == pytest.approx(once_g / (high_j * per_j))
+    if n_hi is not None:
+        assert n_hi == pytest.approx(once_g / (low_j * per_j)) and n_lo is not None
+        assert n_lo <= n_hi * (1 + 1e-12)
+    else:
+        assert "never" in case.reasons["break_even_requests_range"]
+    assert case.break_even_date_range is not None
+    d = case.to_dict()
+    assert d["range_level"] == 0.95 and len(d["break_even_requests_range"]) == 2
+
+
+def test_without_an_interval_every_range_is_unknown() -> None:
+    case = business_case(m(job_energy="1 kWh"), request_rate=Q_(1e6, "1/day"),
+                         serving_intensity=Q_(400, "gCO2e/kWh"),
+                         adoption_intensity=Q_(400, "gCO2e/kWh"))
+    assert case.saving_energy_per_request_range is None
+    assert case.break_even_requests_range is None and case.break_even_date_range is None
+    assert "no interval" in case.reasons["ranges"]
+    assert case.to_dict()["saving_carbon_per_year_range"] is None

@@ -124,4 +124,34 @@ def test_rated_on_must_be_a_date(tmp_path: Path) -> None:
                  "effort: L, disruption: L, energy_reduction: L}}]\n")
     with pytest.raises(InvalidValueError) as info:
         load_techniques(p)
-    assert info.value.field == "techniques[0].rated_on"
+    assert info.value.field == f"{p}: techniques[0].rated_on"  # the file is named too
+
+
+@pytest.mark.parametrize(("data", "needle"), [
+    (bytes(range(256)), "UTF-8"),
+    ("name: caf\xe9\n".encode("latin-1"), "UTF-8"),
+    (b"a: [1, 2\n", "at line 2, column 1"),
+    (("barriers: {perceived_benefits: 1" + "0" * 5000 + "}\n").encode(), "sensible size"),
+])
+def test_unreadable_yaml_is_one_line(tmp_path: Path, data: bytes, needle: str) -> None:
+    from carbon import DataError
+
+    p = tmp_path / "org.yaml"
+    p.write_bytes(data)
+    for load in (load_organisation, load_techniques):
+        with pytest.raises(DataError) as info:
+            load(p)
+        assert needle in str(info.value) and "\n" not in str(info.value), str(info.value)
+
+
+def test_wrong_shapes_name_the_file(tmp_path: Path) -> None:
+    p = tmp_path / "org.yaml"
+    p.write_text("barriers: {perceived_benefits: H, environmental_awareness: H, information: H,"
+                 " resources: L}\nmeasured_thresholds: [1]\n")
+    with pytest.raises(InvalidValueError, match="measured_thresholds") as info:
+        load_organisation(p)
+    assert str(p) in str(info.value)
+    p.write_text("techniques: [{name: x, rated: 5}]\n")
+    with pytest.raises(InvalidValueError, match="rated") as bad:
+        load_techniques(p)
+    assert str(p) in str(bad.value) and "techniques[0]" in str(bad.value)
