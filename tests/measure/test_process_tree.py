@@ -182,10 +182,11 @@ def test_real_self_reading() -> None:
     hz = os.sysconf("SC_CLK_TCK")
     assert a <= b
     own = (t.user + t.system + t.children_user + t.children_system) * hz
-    # os.times() ran between the two readings: its ticks lie between them (each of /proc's
-    # four fields and os.times' four are rounded apart: 2 ticks of slack on each side). A
-    # busy machine stretches the gaps, so the bound is a bracket, never a distance to b.
-    assert a - 2 <= own <= b + 2
+    # os.times() ran after the first reading and before the second: the tree counts at least
+    # what it says (2 ticks of rounding slack). It may count more (the ticks of followed
+    # children that another process reaped, which os.times never sees; seen in the full
+    # suite), and a busy machine stretches the gaps: a bound, never a distance.
+    assert own <= b + 2
 
 
 # --- property: against a naive oracle --------------------------------------------------------
