@@ -82,10 +82,14 @@ def _print_results(console: Console, result: object) -> None:
         console.print("[dim]≥ : a lower bound: a product in its lineage has no job recorded "
                       "(unknown, not zero; see the datasheet notes)[/dim]")
     adv = Table(title="Adoption advice (example organisation, measured levels applied)")
-    for col in ("technique", "energy/request saved", "quality change", "score", "advice"):
+    for col in ("technique", "energy/request saved", "interval", "quality change", "score",
+                "advice"):
         adv.add_column(col, justify="right" if col in ("score",) else "left")
     for a, r in zip(result.advice, result.results, strict=True):
-        adv.add_row(r.technique, f"{r.energy_reduction_pct:.1f} %",
+        ci = r.energy_reduction_ci_pct
+        interval = "none (one shot)" if ci is None else (
+            f"{ci[0]:.1f} to {ci[1]:.1f} %" + ("" if r.conclusive else ", not conclusive"))
+        adv.add_row(r.technique, f"{r.energy_reduction_pct:.1f} %", interval,
                     f"{r.quality_change:+.3f} {r.metric_name}", str(a.score), str(a.verdict))
     console.print(adv)
     for note in result.notes:
