@@ -29,7 +29,7 @@ import pandas as pd
 from carbon._checks import unit_interval
 from carbon._errors import DataError, InvalidValueError, UnknownKeyError
 from carbon._hourly_join import DenseHours, HourJoin
-from carbon._units import magnitude, quantity
+from carbon._units import magnitude, quantity, short, shown
 from carbon._utc import HOUR_NS, utc_ns
 
 __all__ = [
@@ -218,6 +218,9 @@ def country(code_or_name: str) -> ConstantIntensity:
     carbon._errors.UnknownKeyError: country='Frnace' is invalid: ... (did you mean ['France']?)
     """
     table = country_table()
+    if not isinstance(code_or_name, str):
+        raise UnknownKeyError("country", shown(code_or_name), "an ISO 3166-1 alpha-3 code or a "
+                              "country name (a string)")
     key = code_or_name.strip()
     if key.upper() in table.index:
         code = key.upper()
@@ -226,7 +229,7 @@ def country(code_or_name: str) -> ConstantIntensity:
         if key.casefold() not in by_name:
             close = difflib.get_close_matches(key, list(table["country_name"].astype(str)), n=3)
             raise UnknownKeyError(
-                "country", code_or_name,
+                "country", short(code_or_name),
                 "an ISO 3166-1 alpha-3 code or a country name in the shipped table"
                 f" (did you mean {close}?)",
             )

@@ -21,8 +21,9 @@ retraining: ``retraining [C]``, ``retraining_requests``
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,7 @@ from carbon._kernels import (
     product_kernel,
     retraining_kernel,
 )
+from carbon._units import ureg
 
 __all__ = ["BLOCK_ROWS", "asc_e_frame"]
 
@@ -121,16 +123,37 @@ class _Col:
         return self.upper is not None or self.name in _DENOMINATORS
 
 
+def _pint_unit(s: pd.Series) -> str | None:
+    """The unit of a pint-pandas column (dtype ``pint[kWh]``); None for any other dtype."""
+    if type(s.dtype).__name__ != "PintType":
+        return None
+    return str(s.dtype.units)  # type: ignore[union-attr]
+
+
 def _spec(df: pd.DataFrame, cols: dict[str, tuple[str, str | None]], name: str, *,
           lower: float | None = 0.0, strict: bool = False, upper: float | None = None) -> _Col:
     col, unit = cols[name]
-    a = df[col].to_numpy(dtype=np.float64, copy=False)
+    s = df[col]
+    in_dtype = _pint_unit(s)
+    if in_dtype is not None:  # pint-pandas: magnitudes, and the unit from the dtype
+        if unit is not None:
+            raise UnitMismatchError(f"column {col!r}", unit, f"one unit: the header's or the "
+                                    f"dtype's ({in_dtype}), not both")
+        a = np.asarray(s.pint.magnitude.to_numpy(dtype=np.float64, na_value=np.nan))
+        canonical = _KIND_UNIT.get(name, "dimensionless")
+        factor = column_factor(f"{name} [{in_dtype}]", canonical, field=f"column {col!r}")
+        return _Col(name, col, a, factor, lower, strict, upper)
+    a = s.to_numpy(dtype=np.float64, copy=False)
     factor = 1.0
     if name in _KIND_UNIT:
         factor = column_factor(col, _KIND_UNIT[name])
     elif unit is not None:
         raise UnitMismatchError(f"column {col!r}", unit, f"no unit: {name} is dimensionless")
     return _Col(name, col, a, factor, lower, strict, upper)
+
+
+_min, _max = np.minimum.reduce, np.maximum.reduce
+_MAX_FLOAT = float(np.finfo(np.float64).max)
 
 
 def _block(df: pd.DataFrame, c: _Col, sl: slice) -> np.ndarray:
@@ -144,23 +167,30 @@ def _block(df: pd.DataFrame, c: _Col, sl: slice) -> np.ndarray:
     b = c.array[sl]
     if c.factor != 1.0:
         b = b * c.factor
-    lo = b.min()
+    lo = _min(b)  # the ufunc's reduce itself: ndarray.min adds a Python wrapper per call
     if c.lower is not None:
         ok = bool(lo > c.lower) if c.strict else bool(lo >= c.lower)
     else:
         ok = bool(np.isfinite(lo))
     if ok and c.needs_max:
-        hi = b.max()
-        ok = bool(np.isfinite(hi)) and (c.upper is None or bool(hi <= c.upper))
+        hi = _max(b)
+        ok = bool(hi <= _MAX_FLOAT) and (c.upper is None or bool(hi <= c.upper))
     if not ok:
         _locate(df, c.col, c.array * c.factor if c.factor != 1.0 else c.array,
                 c.lower, c.strict, c.upper)
     return b
 
 
-def asc_e_frame(df: pd.DataFrame, *, breakdown: bool = True) -> pd.DataFrame | pd.Series:
+def asc_e_frame(df: pd.DataFrame, *, breakdown: bool = True,
+                units: Literal["names", "pint"] = "names") -> pd.DataFrame | pd.Series:
     """ASC^e of every row (job or request) of ``df`` [gCO2e], vectorised; same formulas as
     :func:`carbon.asc_e`.
+
+    A column's unit is in its header (``"energy [kJ]"``) or in its pint-pandas dtype (a column
+    ``"energy"`` of dtype ``"pint[kJ]"``), not both. ``units="pint"`` returns pint-pandas
+    columns of dtype ``pint[gCO2e]`` named without brackets (``"asc_e"``); it needs
+    pint-pandas (the ``scale`` extra) and carbon's registry as pint's application registry
+    (:func:`carbon.use_as_application_registry`) wherever those columns are combined.
 
     With ``breakdown=True`` returns a DataFrame with one column per part, ``"jsc [gCO2e]"``,
     ``"asc [gCO2e]"``, ``"jsc_e [gCO2e]"`` and ``"asc_e [gCO2e]"``; otherwise the ASC^e Series.
@@ -174,6 +204,8 @@ def asc_e_frame(df: pd.DataFrame, *, breakdown: bool = True) -> pd.DataFrame | p
     >>> asc_e_frame(df)["asc [gCO2e]"].round(4).tolist()
     [0.2314, 0.431]
     """
+    if units not in ("names", "pint"):
+        raise InvalidValueError("units", units, "'names' (units in the headers) or 'pint'")
     cols = _columns(df)
     if "energy" not in cols:
         raise DataError("columns", list(df.columns),
@@ -258,7 +290,7 @@ def asc_e_frame(df: pd.DataFrame, *, breakdown: bool = True) -> pd.DataFrame | p
     if not breakdown:
         s = pd.Series(total, index=df.index, name="asc_e [gCO2e]", copy=False)
         s.attrs["terms"] = names
-        return s
+        return _as_pint(s) if units == "pint" else s
     zeros = np.zeros(n)
     out_df = pd.DataFrame({f"{p} [gCO2e]": parts.get(p, zeros) for p in _PARTS},
                           index=df.index, copy=False)
@@ -268,7 +300,31 @@ def asc_e_frame(df: pd.DataFrame, *, breakdown: bool = True) -> pd.DataFrame | p
     out_df["jsc_e [gCO2e]"] = jsc_v + parts.get("platform", zeros)
     out_df["asc_e [gCO2e]"] = total
     out_df.attrs["terms"] = names
-    return out_df
+    return _as_pint(out_df) if units == "pint" else out_df
+
+
+def _as_pint(out: Any) -> Any:
+    """The result's ``name [gCO2e]`` columns as pint-pandas columns ``name`` of dtype
+    ``pint[gCO2e]`` (of carbon's registry)."""
+    try:
+        pint_pandas: Any = importlib.import_module("pint_pandas")
+    except ImportError as e:
+        raise InvalidValueError("units", "pint", "pint-pandas installed (pip install "
+                                "'modelcarbon[scale]'), or units='names'") from e
+    dtype = pint_pandas.PintType(ureg.Unit("gCO2e"))
+
+    def col(v: pd.Series) -> pd.Series:
+        return pd.Series(pint_pandas.PintArray(v.to_numpy(), dtype=dtype), index=v.index,
+                         name=parse_header(v.name)[0])
+
+    res: Any
+    if isinstance(out, pd.Series):
+        res = col(out)
+    else:
+        res = pd.DataFrame({parse_header(c)[0]: col(out[c]) for c in out.columns},
+                           index=out.index)
+    res.attrs["terms"] = out.attrs["terms"]
+    return res
 
 
 _PARTS = ("operational", "overhead", "embodied", "platform", "products", "retraining")

@@ -15,7 +15,7 @@ from importlib import resources
 from typing import Any
 
 from carbon._errors import InvalidValueError, UnknownKeyError
-from carbon._units import quantity
+from carbon._units import quantity, short, shown
 
 __all__ = ["HardwareEntry", "hardware", "hardware_table"]
 
@@ -93,8 +93,12 @@ def hardware(item: str) -> HardwareEntry:
     4.0
     """
     table = hardware_table()
+    if not isinstance(item, str):
+        raise UnknownKeyError("hardware", shown(item), "an item name of the shipped table (a "
+                              "string; carbon.hardware_table() lists them)")
     for name, entry in table.items():
         if name.casefold() == item.strip().casefold():
             return entry
     close = difflib.get_close_matches(item, list(table), n=3, cutoff=0.3)
-    raise UnknownKeyError("hardware", item, f"an item of the shipped table (did you mean {close}?)")
+    raise UnknownKeyError("hardware", short(item),
+                          f"an item of the shipped table (did you mean {close}?)")

@@ -26,6 +26,7 @@ when the series is read and re-attached by the caller (the column is named with 
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from carbon._electricity import Basis, HourlyIntensity, Kind
 from carbon._errors import DataError, InvalidValueError, UnknownKeyError
 from carbon._hourly_fallback import Fallback, fallback_values
 from carbon._hourly_join import DenseHours, HourJoin, iso_hour, region_codes
+from carbon._units import short, shown
 from carbon._utc import HOUR_NS, utc_ns
 
 __all__ = [
@@ -97,6 +99,12 @@ class HourlyGrid:
         kind or basis, a negative/NaN/inf intensity, a duplicate (region, hour), or a table that
         mixes kinds or bases.
         """
+        if not isinstance(df, pd.DataFrame):
+            raise DataError(name, short(df), "a pandas DataFrame, or a CSV or Parquet path")
+        twice = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
+        if twice:
+            raise DataError(f"{name}.columns", ", ".join(twice),
+                            "each column once (a duplicated column is ambiguous)")
         cols = {str(c).strip(): c for c in df.columns}
         inten = [c for c in df.columns if parse_header(c)[0] == "intensity"]
         missing = [c for c in ("region", "hour_start", "source", "kind", "basis") if c not in cols]
@@ -112,36 +120,44 @@ class HourlyGrid:
             dtype=bool, na_value=True)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise DataError(f"{name}[row {i}].region", region.iloc[i], "a non-empty region key")
+            raise DataError(f"{name}[row {i}].region", shown(region.iloc[i]),
+                            "a non-empty region key")
         region_s = region.astype(str).to_numpy()
 
         factor = column_factor(str(inten[0]), "gCO2e/kWh", field=f"{name}.{inten[0]}")
+        raw = df[inten[0]]
         try:
-            ci = pd.to_numeric(df[inten[0]], errors="raise").to_numpy(dtype=np.float64) * factor
-        except (TypeError, ValueError) as e:
-            raise InvalidValueError(f"{name}.{inten[0]}", "a value that is not a number",
+            if pd.api.types.is_bool_dtype(raw.dtype):
+                raise TypeError("booleans are not intensities")
+            ci = pd.to_numeric(raw, errors="raise").to_numpy(dtype=np.float64) * factor
+        except (TypeError, ValueError, OverflowError) as e:
+            i = _first_not_number(raw)
+            raise InvalidValueError(f"{name}[row {i}].{inten[0]}", short(raw.iloc[i]),
                                     "a finite number >= 0 in every row") from e
         badv = ~np.isfinite(ci) | (ci < 0)
         if badv.any():
             i = int(np.flatnonzero(badv)[0])
-            raise InvalidValueError(f"{name}[row {i}].{inten[0]}", df[inten[0]].iloc[i],
+            raise InvalidValueError(f"{name}[row {i}].{inten[0]}", shown(raw.iloc[i]),
                                     "a finite intensity >= 0")
 
+        # pandas raises OutOfBoundsDatetime (a ValueError) for a year outside 1677..2262
+        bad_time = (DataError, TypeError, ValueError, OverflowError)
         try:
             ns = utc_ns(df[cols["hour_start"]], f"{name}.hour_start")
-        except DataError:
+        except bad_time as e:
             for i in range(len(df)):  # find the row to name (slow path, only on error)
                 try:
                     utc_ns(df[cols["hour_start"]].iloc[i:i + 1], "x")
-                except DataError:
+                except bad_time:
                     raise DataError(f"{name}[row {i}].hour_start",
-                                    df[cols["hour_start"]].iloc[i],
-                                    "an ISO 8601 timestamp, UTC") from None
-            raise
+                                    shown(df[cols["hour_start"]].iloc[i]),
+                                    "an ISO 8601 timestamp, UTC, in 1677..2262") from e
+            raise DataError(f"{name}.hour_start", "timestamps of mixed forms",
+                            "ISO 8601 timestamps, UTC, in 1677..2262") from e
         off = ns % HOUR_NS != 0
         if off.any():
             i = int(np.flatnonzero(off)[0])
-            raise DataError(f"{name}[row {i}].hour_start", df[cols["hour_start"]].iloc[i],
+            raise DataError(f"{name}[row {i}].hour_start", shown(df[cols["hour_start"]].iloc[i]),
                             "the start of an hour (HH:00:00 UTC)")
         hour = ns // HOUR_NS
 
@@ -150,7 +166,7 @@ class HourlyGrid:
             dtype=bool, na_value=True)
         if bads.any():
             i = int(np.flatnonzero(bads)[0])
-            raise DataError(f"{name}[row {i}].source", src.iloc[i],
+            raise DataError(f"{name}[row {i}].source", shown(src.iloc[i]),
                             "where the figure comes from (provider, dataset, version)")
 
         kind = _one_of(df[cols["kind"]], get_args(Kind), f"{name}", "kind")
@@ -319,6 +335,17 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
                     strict=True))
 
 
+def _first_not_number(col: pd.Series) -> int:
+    """The first row whose cell is not a plain finite-range number (0 when none stands out)."""
+    for i, v in enumerate(col.tolist()):
+        try:
+            if isinstance(v, bool) or (not math.isfinite(float(v)) and not isinstance(v, float)):
+                return i
+        except (TypeError, ValueError, OverflowError):
+            return i
+    return 0
+
+
 def _one_of(col: pd.Series, allowed: tuple[str, ...], name: str, field: str) -> Any:
     s = col.astype("string").str.strip().str.lower()
     bad = ~s.isin(allowed).to_numpy(dtype=bool, na_value=False)
@@ -366,14 +393,19 @@ def read_hourly(source: str | os.PathLike[str] | pd.DataFrame) -> HourlyGrid:
     """
     if isinstance(source, pd.DataFrame):
         return HourlyGrid.from_frame(source)
+    if not isinstance(source, (str, os.PathLike)):
+        raise DataError("hourly", short(source), "a CSV or Parquet path, or a DataFrame")
     path = Path(source)
-    if not path.exists():
+    if not path.is_file():
         raise DataError("hourly", str(path), "an existing CSV or Parquet file")
     suffix = path.suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        df = pd.read_parquet(path)
-    elif suffix in (".csv", ".gz", ".txt"):
-        df = pd.read_csv(path)
-    else:
+    if suffix not in (".parquet", ".pq", ".csv", ".gz", ".txt"):
         raise DataError("hourly", str(path), "a .csv or .parquet file")
+    kind = "Parquet" if suffix in (".parquet", ".pq") else "UTF-8 CSV"
+    try:
+        df = pd.read_parquet(path) if kind == "Parquet" else pd.read_csv(path, encoding="utf-8")
+    except Exception as e:  # pandas, pyarrow and the csv parser raise many types
+        first = (str(e).strip() or type(e).__name__).splitlines()[0]
+        raise DataError(str(path), short(first, 100), f"a readable {kind} file in the schema "
+                        "of specs/hourly_schema.md") from e
     return HourlyGrid.from_frame(df, name=path.name)

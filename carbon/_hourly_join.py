@@ -15,6 +15,7 @@ arithmetic and gathers into one dense float64 array: no per-row Python, no sort 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -157,39 +158,77 @@ class HourJoin:
         first = np.concatenate([hours.first_hour, np.zeros(n_extra, np.int64)])
         n = np.concatenate([hours.n_hours, np.zeros(n_extra, np.int64)])
         base = np.concatenate([hours.base, np.full(n_extra, sentinel, np.int64)])
-        f_row, self.n_row, self.b_row = first[codes], n[codes], base[codes]
+        self.n_row, self.b_row = n[codes], base[codes]
         self.h0 = t0 // HOUR_NS
-        self.h1 = np.where(t1 > t0, (t1 - 1) // HOUR_NS, self.h0)
-        #: per row, the first and last hour of its window, from its region's first hour
-        self.p0 = self.h0 - f_row
-        self.p1 = self.h1 - f_row
-        # hours of [p0, p1] the series lacks: outside the span, or NaN inside it
-        nan_cum = np.concatenate([[0], np.cumsum(np.isnan(hours.values))])
-        lo = np.clip(self.p0, 0, self.n_row)
-        hi = np.clip(self.p1 + 1, 0, self.n_row)
+        #: per row, the first hour of its window, from its region's first hour
+        self.p0 = self.h0 - first[codes]
+        #: the rows whose window runs past its first hour (few: most requests are short),
+        #: and the last hour of each of their windows (from its region's first hour)
+        self.multi = np.flatnonzero(t1 > (self.h0 + 1) * HOUR_NS)
+        self.p1_multi = self.p0[self.multi] + ((t1[self.multi] - 1) // HOUR_NS
+                                               - self.h0[self.multi])
+        self._nan_cum = np.concatenate([[0], np.cumsum(np.isnan(hours.values))])
+
+    @property
+    def p1(self) -> np.ndarray:
+        """Per row, the last hour of its window, from its region's first hour."""
+        p1: np.ndarray = self.p0.copy()
+        p1[self.multi] = self.p1_multi
+        return p1
+
+    @property
+    def h1(self) -> np.ndarray:
+        """Per row, the last hour of its window [hours since the epoch]."""
+        out: np.ndarray = self.h0 + (self.p1 - self.p0)
+        return out
+
+    def complete(self) -> bool:
+        """Whether every row's window lies within its region's series and none of its hours
+        is missing (the fast check, by reductions: :attr:`missing` counts them)."""
+        if not len(self.p0):
+            return True
+        if int(self.p0.min()) < 0 or int((self.n_row - self.p0).min()) <= 0:
+            return False
+        if len(self.multi) and int((self.n_row[self.multi] - self.p1_multi).min()) <= 0:
+            return False
+        if self._nan_cum[-2] == 0:  # no hour missing inside any series (the sentinel aside)
+            return True
+        return not bool(self.missing.any())
+
+    @functools.cached_property
+    def missing(self) -> np.ndarray:
+        """Per row, how many hours its window needs that its region's series lacks."""
+        p0, p1, n_row, b_row = self.p0, self.p1, self.n_row, self.b_row
+        lo = np.clip(p0, 0, n_row)
+        hi = np.clip(p1 + 1, 0, n_row)
         inside = np.maximum(hi - lo, 0)
-        #: per row, how many hours its window needs that its region's series lacks
-        self.missing: np.ndarray = (self.p1 - self.p0 + 1 - inside) + np.where(
-            hi > lo, nan_cum[self.b_row + hi] - nan_cum[self.b_row + lo], 0)
+        out: np.ndarray = (p1 - p0 + 1 - inside) + np.where(
+            hi > lo, self._nan_cum[b_row + hi] - self._nan_cum[b_row + lo], 0)
+        return out
 
     def means(self, fallback: np.ndarray) -> np.ndarray:
         """The time-weighted mean intensity of each window [gCO2e/kWh].
 
         ``fallback`` holds per region code the intensity charged for its missing hours; NaN
         where there is none (no row of that region may then miss an hour: check
-        :attr:`missing` first).
+        :attr:`missing` or :meth:`complete` first).
         """
         hours, codes, n_row, b_row = self.hours, self.codes, self.n_row, self.b_row
-        p0, p1, t0, t1 = self.p0, self.p1, self.t0, self.t1
+        p0, t0, t1, multi = self.p0, self.t0, self.t1, self.multi
         # fill gaps with the region's fallback (0 where unused: no row reaches them)
         fb0 = np.where(np.isnan(fallback), 0.0, fallback)
-        region_of_hour = np.repeat(np.arange(len(hours.n_hours)), hours.n_hours)
         filled = hours.values.copy()
-        gap = np.isnan(filled[:-1])
-        filled[:-1][gap] = fb0[region_of_hour[gap]]
+        gap = np.flatnonzero(np.isnan(filled[:-1]))
+        if len(gap):
+            region_of_hour = np.repeat(np.arange(len(hours.n_hours)), hours.n_hours)
+            filled[gap] = fb0[region_of_hour[gap]]
         filled[-1] = 0.0
+        inside = self.complete()
 
         def at(p: np.ndarray, rows: np.ndarray | slice) -> np.ndarray:
+            if inside:  # every hour within its series: a plain gather
+                got: np.ndarray = filled[b_row[rows] + p]
+                return got
             nn = n_row[rows]
             ok = (p >= 0) & (p < nn)
             v = filled[b_row[rows] + np.clip(p, 0, np.maximum(nn - 1, 0))]
@@ -197,10 +236,9 @@ class HourJoin:
             return out
 
         ci = at(p0, slice(None))
-        multi = np.flatnonzero(p1 != p0)
         if len(multi):
             cum = np.concatenate([[0.0], np.cumsum(filled)])
-            q0, q1 = p0[multi], p1[multi]
+            q0, q1 = p0[multi], self.p1_multi
             bb, nn = b_row[multi], n_row[multi]
             a = np.clip(q0 + 1, 0, nn)
             b = np.clip(q1, 0, nn)
@@ -208,8 +246,9 @@ class HourJoin:
             mid_out = (q1 - q0 - 1) - np.maximum(b - a, 0)
             mid = mid_in + mid_out * fb0[codes[multi]]
             s0, s1 = t0[multi], t1[multi]
-            w0 = ((self.h0[multi] + 1) * HOUR_NS - s0) / HOUR_NS
-            w1 = (s1 - self.h1[multi] * HOUR_NS) / HOUR_NS
+            h0 = self.h0[multi]
+            w0 = ((h0 + 1) * HOUR_NS - s0) / HOUR_NS
+            w1 = (s1 - (h0 + q1 - q0) * HOUR_NS) / HOUR_NS
             span_h = (s1 - s0) / HOUR_NS
             ci[multi] = (ci[multi] * w0 + mid + at(q1, multi) * w1) / span_h
         return ci

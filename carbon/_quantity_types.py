@@ -3,7 +3,8 @@
 A field typed ``Energy`` accepts a pint quantity (of carbon's registry or of any other one,
 converted by what its units mean there: ``carbon.adopt``) or a string such as ``"5 kWh"``; a
 bare number, a wrong dimension, NaN, inf or a negative amount is refused with the field's
-name. The stored value is a quantity in the canonical unit (``carbon._units.CANONICAL``),
+name, and so is an array or list quantity (a field holds one amount) or a boolean magnitude.
+The stored value is a quantity in the canonical unit (``carbon._units.CANONICAL``),
 so fast paths read ``.magnitude`` without converting again. Serialised as a string (``"5.0 kWh"``).
 """
 
@@ -30,7 +31,7 @@ class CarriedError(ValueError):
 def _kind(unit: str, allow_negative: bool = False) -> Any:
     def validate(value: Any) -> Any:
         try:
-            m = magnitude(value, unit, "value", allow_negative=allow_negative)
+            m = magnitude(value, unit, "value", allow_negative=allow_negative, scalar=True)
         except ModelCarbonError as e:
             raise CarriedError(e) from e
         return quantity(m, unit)

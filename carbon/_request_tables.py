@@ -21,20 +21,26 @@ from carbon._electricity import ConstantIntensity, SourceMix
 from carbon._errors import DataError, InvalidValueError, UnknownKeyError
 from carbon._hourly import HourlyGrid
 from carbon._hourly_fallback import Fallback
-from carbon._records import System
+from carbon._records import PlatformUse, System
 from carbon._units import magnitude
+from carbon._utc import utc_ns
 
-__all__ = ["RequestTables", "device_table", "model_table", "read_devices", "unit_column"]
+__all__ = ["RequestTables", "RetrainingTable", "device_table", "key_columns", "model_table",
+           "read_devices", "unit_column"]
 
 
 def device_table(systems: Mapping[str, System], *,
-                 power: Mapping[str, Any] | None = None) -> pd.DataFrame:
+                 power: Mapping[str, Any] | None = None,
+                 platforms: Mapping[str, PlatformUse] | None = None) -> pd.DataFrame:
     """The devices table from :class:`carbon.System` records, keyed by the log's device names.
 
     Columns: ``pue``, ``embodied [gCO2e]``, ``lifetime [s]``, ``intensity [gCO2e/kWh]`` (the
     facility's constant mix, used only when no hourly grid is given; NaN for an hourly mix)
     and ``power [W]`` (the draw used to estimate energy when the log has none; NaN where not
-    given: such a device needs logged energy).
+    given: such a device needs logged energy). With ``platforms`` (a
+    :class:`carbon.PlatformUse` per device, or per service run as a device), also
+    ``platform_rate [gCO2e/s]`` and ``platform_share`` (the request's share of the platform
+    while it runs, ``1 / concurrent_jobs`` for an equal split); every device then needs one.
 
     >>> from carbon import Facility
     >>> dc = Facility(name="dc", pue=1.1, mix="300 gCO2e/kWh")
@@ -58,24 +64,32 @@ def device_table(systems: Mapping[str, System], *,
         rows[name] = {"pue": s.facility.pue, "embodied [gCO2e]": s.embodied.m_as("gCO2e"),
                       "lifetime [s]": s.lifetime.m_as("s"), "intensity [gCO2e/kWh]": ci,
                       "power [W]": p}
-    if power is not None and (extra := sorted(set(power) - set(systems))):
-        raise UnknownKeyError("power", extra, f"devices among {sorted(systems)}")
+        if platforms is not None:
+            if name not in platforms:
+                raise UnknownKeyError("platforms", name, f"a platform for device {name!r} "
+                                      "(every device, or none)")
+            rows[name]["platform_rate [gCO2e/s]"] = platforms[name].rate.m_as("gCO2e/s")
+            rows[name]["platform_share"] = platforms[name].split
+    for what, given in (("power", power), ("platforms", platforms)):
+        if given is not None and (extra := sorted(set(given) - set(systems))):
+            raise UnknownKeyError(what, extra, f"devices among {sorted(systems)}")
     if not rows:
         raise DataError("systems", {}, "at least one device")
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
 _DEVICE_UNITS = {"embodied": "gCO2e", "lifetime": "s", "power": "W",
-                 "intensity": "gCO2e/kWh"}
+                 "intensity": "gCO2e/kWh", "platform_rate": "gCO2e/s"}
 
 
 def read_devices(source: Any) -> pd.DataFrame:
     """The devices table from a CSV file (or a DataFrame): one row per device.
 
     Columns: ``device``, ``pue``, ``embodied [unit]``, ``lifetime [unit]``, and optionally
-    ``power [unit]`` (to estimate energy when the log has none) and ``intensity [unit]`` (the
-    facility's constant intensity, used when no hourly grid is given). Units in brackets are
-    converted once to gCO2e, s, W and gCO2e/kWh.
+    ``power [unit]`` (to estimate energy when the log has none), ``intensity [unit]`` (the
+    facility's constant intensity, used when no hourly grid is given) and the platform tax,
+    ``platform_rate [unit]`` with ``concurrent_jobs`` (an equal split) or ``platform_share``.
+    Units in brackets are converted once to gCO2e, s, W, gCO2e/kWh and gCO2e/s.
 
     >>> t = read_devices(pd.DataFrame({"device": ["h100"], "pue": [1.2],
     ...     "embodied [kgCO2e]": [2500], "lifetime [year]": [4], "power [kW]": [0.7]}))
@@ -106,11 +120,35 @@ def read_devices(source: Any) -> pd.DataFrame:
             raise InvalidValueError(f"devices[row {i}].{col}", df[col].iloc[i],
                                     f"a finite {kind} {'> 0' if kind == 'lifetime' else '>= 0'}")
         out[f"{kind} [{unit}]"] = v * column_factor(col, unit)
+    if "platform_rate [gCO2e/s]" in out:
+        out["platform_share"] = _platform_split(df)
+    elif "concurrent_jobs" in df.columns or "platform_share" in df.columns:
+        raise DataError("devices.columns", list(map(str, df.columns)),
+                        "a 'platform_rate [unit]' beside the platform split")
     table = pd.DataFrame(out, index=pd.Index(df["device"].astype(str), name="device"))
     if not table.index.is_unique:
         raise DataError("devices.device", table.index[table.index.duplicated()][0],
                         "one row per device")
     return table
+
+
+def _platform_split(df: pd.DataFrame) -> np.ndarray:
+    """Each device's share of its platform: ``platform_share``, or 1 / ``concurrent_jobs``."""
+    if ("concurrent_jobs" in df.columns) == ("platform_share" in df.columns):
+        raise DataError("devices.columns", list(map(str, df.columns)),
+                        "exactly one of 'concurrent_jobs' or 'platform_share' beside "
+                        "'platform_rate [unit]'")
+    col = "concurrent_jobs" if "concurrent_jobs" in df.columns else "platform_share"
+    v = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=np.float64)
+    ok = (v >= 1.0) if col == "concurrent_jobs" else ((v >= 0.0) & (v <= 1.0))
+    ok &= np.isfinite(v)
+    if not ok.all():
+        i = int(np.flatnonzero(~ok)[0])
+        raise InvalidValueError(f"devices[row {i}].{col}", df[col].iloc[i],
+                                "a number >= 1" if col == "concurrent_jobs"
+                                else "a share in [0, 1]")
+    out: np.ndarray = 1.0 / v if col == "concurrent_jobs" else v
+    return out
 
 
 def model_table(epc: Mapping[str, Any], *, lifetime: Mapping[str, Any] | None = None,
@@ -171,18 +209,126 @@ def _per_model(value: Mapping[str, float] | float, m: str, name: str) -> float:
 
 
 @dataclass(frozen=True, eq=False)
+class RetrainingTable:
+    """Retraining intervals of models, each one's carbon split over the requests it served.
+
+    A request of model m that starts in interval i, ``[start_i, end_i)``, is charged
+    ``cf_rt,i / n_i`` (:func:`carbon.retraining_share`). A model with no interval here is not
+    retrained (nothing to book); a request of a listed model outside all of its intervals is
+    an error naming the row (its retraining is unknown, not zero).
+
+    >>> t = RetrainingTable.from_frame(pd.DataFrame({"model": ["m", "m"],
+    ...     "start": pd.to_datetime(["2026-01-01", "2026-02-01"], utc=True),
+    ...     "end": pd.to_datetime(["2026-02-01", "2026-03-01"], utc=True),
+    ...     "retraining [kgCO2e]": [50.0, 80.0], "requests": [1e6, 2e6]}))
+    >>> c, n = t.lookup(pd.Series(["m", "m"]), utc_ns(pd.to_datetime(
+    ...     ["2026-01-05", "2026-02-05"], utc=True), "start"), pd.RangeIndex(2))
+    >>> (c / n).tolist()
+    [0.05, 0.04]
+    """
+
+    models: tuple[str, ...]
+    start_ns: np.ndarray
+    end_ns: np.ndarray
+    carbon_g: np.ndarray
+    requests: np.ndarray
+
+    @classmethod
+    def from_frame(cls, df: pd.DataFrame) -> RetrainingTable:
+        """From columns ``model``, ``start``, ``end`` (UTC), ``retraining [unit]`` (carbon)
+        and ``requests`` (those the interval served), one row per interval."""
+        for c in ("model", "start", "end", "requests"):
+            if c not in df.columns:
+                raise DataError("retraining.columns", list(map(str, df.columns)),
+                                "model, start, end, retraining [unit], requests")
+        col = unit_column(df, "retraining", "gCO2e", required=True)
+        assert col is not None
+        cg = pd.to_numeric(df[col], errors="coerce").to_numpy(np.float64) * column_factor(
+            col, "gCO2e")
+        n = pd.to_numeric(df["requests"], errors="coerce").to_numpy(np.float64)
+        t0, t1 = utc_ns(df["start"], "start"), utc_ns(df["end"], "end")
+        for name, bad, want in ((col, ~(np.isfinite(cg) & (cg >= 0)), "a carbon >= 0"),
+                                ("requests", ~(np.isfinite(n) & (n > 0)), "a count > 0"),
+                                ("end", t1 <= t0, "an end after the start")):
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise InvalidValueError(f"retraining[row {i}].{name}", df[name].iloc[i], want)
+        order = np.lexsort((t0, df["model"].astype(str).to_numpy()))
+        models = tuple(df["model"].astype(str).to_numpy()[order])
+        t0, t1 = t0[order], t1[order]
+        overlap = np.flatnonzero((np.array(models[1:]) == np.array(models[:-1]))
+                                 & (t0[1:] < t1[:-1]))
+        if len(overlap):
+            raise DataError("retraining", f"model {models[overlap[0]]!r}: overlapping "
+                            "intervals", "intervals of one model that do not overlap")
+        return cls(models, t0, t1, cg[order], n[order])
+
+    def lookup(self, model: pd.Series, start_ns: np.ndarray,
+               index: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+        """Per request, its interval's carbon [gCO2e] and request count (0 and 1 for a model
+        never retrained)."""
+        cat = model if isinstance(model.dtype, pd.CategoricalDtype) else model.astype("category")
+        codes = np.asarray(cat.cat.codes.to_numpy())
+        carbon, requests = np.zeros(len(model)), np.ones(len(model))
+        names = np.array(self.models)
+        for k, m in enumerate(cat.cat.categories.astype(str)):
+            lo, hi = np.searchsorted(names, m, "left"), np.searchsorted(names, m, "right")
+            if lo == hi:
+                continue
+            rows = np.flatnonzero(codes == k)
+            t = start_ns[rows]
+            i = np.searchsorted(self.start_ns[lo:hi], t, "right") - 1 + lo
+            bad = (i < lo) | (t >= self.end_ns[np.maximum(i, lo)])
+            if bad.any():
+                j = int(rows[np.flatnonzero(bad)[0]])
+                raise DataError(f"start[{index[j]!r}]",
+                                str(pd.Timestamp(int(start_ns[j]), tz="UTC")),
+                                f"a start within a retraining interval of model {m!r} "
+                                f"(add the interval that served it)")
+            carbon[rows], requests[rows] = self.carbon_g[i], self.requests[i]
+        return carbon, requests
+
+
+def key_columns(tables: RequestTables, dev: np.ndarray, mod: np.ndarray,
+                n: np.ndarray | float = 1.0) -> dict[str, np.ndarray]:
+    """The :func:`carbon.asc_e_frame` columns that come from the tables, for rows of device
+    rows ``dev`` and model rows ``mod`` that each stand for ``n`` requests (1 per request;
+    a group's count where a row is a group's sums: a share by requests is then ``N / n``)."""
+    d, m = tables.devices, tables.models
+
+    def at(t: pd.DataFrame, c: str, rows: np.ndarray) -> np.ndarray:
+        out: np.ndarray = t[c].to_numpy(dtype=np.float64)[rows]
+        return out
+
+    cols = {c: at(d, c, dev) for c in ("pue", "embodied [gCO2e]", "lifetime [s]")}
+    cols["epc [gCO2e]"] = at(m, "epc [gCO2e]", mod)
+    if tables.share == "time":
+        cols["product_lifetime [s]"] = at(m, "product_lifetime [s]", mod)
+        cols["parallel_jobs"] = at(m, "parallel_jobs", mod)
+    else:
+        cols["product_requests"] = at(m, "product_requests", mod) / n
+    if "platform_rate [gCO2e/s]" in d.columns:
+        cols["platform_rate [gCO2e/s]"] = at(d, "platform_rate [gCO2e/s]", dev)
+        cols["platform_share"] = at(d, "platform_share", dev)
+    return cols
+
+
+@dataclass(frozen=True, eq=False)
 class RequestTables:
     """The small tables every partition needs, broadcast once: devices, models, intensity.
 
     ``grid`` (a :class:`carbon.HourlyGrid`) charges each request the hourly
     intensity of its region; without one, each device's facility mix is used (a constant).
     ``fallback`` is passed to :meth:`HourlyGrid.join` (None: a missing hour is an error).
+    ``retraining`` (a :class:`RetrainingTable`) books each request its interval's share of
+    its model's retraining.
     """
 
     devices: pd.DataFrame
     models: pd.DataFrame
     grid: HourlyGrid | None = None
     fallback: Fallback = None
+    retraining: RetrainingTable | None = None
     share: Literal["time", "requests"] = field(init=False)
 
     def __post_init__(self) -> None:

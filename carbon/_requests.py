@@ -15,6 +15,8 @@ ASC^e of request j on model m (specs/metrics.md):
     ASC^e(j) = E_j * PUE_d * CI(region, [start, end)) + EC_d * t_j / LT_d * u_j
                + EPC(m) * t_j / (LT_m * n_par(m))            (share by time)
           or   + EPC(m) / N_lifetime(m)                      (share by expected requests)
+               + R_d * t_j * s_d                  (platform tax, if the devices table has one)
+               + cf_rt,i / n_i       (retraining interval i of model m that served j, if any)
 
 EPC(m) and LT_m come from the lineage ledger once per model
 (``lineage.model_table_from_ledger``), never recomputed per row.
@@ -32,7 +34,7 @@ import pandas as pd
 from carbon._columns import column_factor
 from carbon._errors import DataError, UnknownKeyError
 from carbon._fleet import asc_e_frame
-from carbon._request_tables import RequestTables, unit_column
+from carbon._request_tables import RequestTables, key_columns, unit_column
 from carbon._units import Q_
 from carbon._utc import DAY_NS, utc_ns
 
@@ -124,7 +126,7 @@ def request_carbon(log: pd.DataFrame, tables: RequestTables) -> pd.DataFrame:
                   "add the device to the devices table")
     mod = _lookup(keys["model"], tables.models.index, "model",
                   "add the model to the lineage ledger")
-    devices, models = tables.devices, tables.models
+    devices = tables.devices
 
     # intensity: the hourly grid by region and window, else the facility's constant mix
     if tables.grid is not None:
@@ -178,23 +180,13 @@ def request_carbon(log: pd.DataFrame, tables: RequestTables) -> pd.DataFrame:
                                          categories=pd.Index(["estimated"]))
         estimated = np.ones(len(log), dtype=bool)
 
-    cols: dict[str, Any] = {
-        "energy [kWh]": energy,
-        "pue": devices["pue"].to_numpy(dtype=np.float64)[dev],
-        "intensity [gCO2e/kWh]": ci,
-        "duration [s]": dur_s,
-        "embodied [gCO2e]": devices["embodied [gCO2e]"].to_numpy(dtype=np.float64)[dev],
-        "lifetime [s]": devices["lifetime [s]"].to_numpy(dtype=np.float64)[dev],
-        "epc [gCO2e]": models["epc [gCO2e]"].to_numpy(dtype=np.float64)[mod],
-    }
+    cols: dict[str, Any] = {"energy [kWh]": energy, "intensity [gCO2e/kWh]": ci,
+                            "duration [s]": dur_s, **key_columns(tables, dev, mod)}
     if "fraction" in log.columns:
         cols["fraction"] = log["fraction"].to_numpy(dtype=np.float64)
-    if tables.share == "time":
-        cols["product_lifetime [s]"] = models["product_lifetime [s]"].to_numpy(
-            dtype=np.float64)[mod]
-        cols["parallel_jobs"] = models["parallel_jobs"].to_numpy(dtype=np.float64)[mod]
-    else:
-        cols["product_requests"] = models["product_requests"].to_numpy(dtype=np.float64)[mod]
+    if tables.retraining is not None:
+        cols["retraining [gCO2e]"], cols["retraining_requests"] = tables.retraining.lookup(
+            keys["model"], start_ns, log.index)
     frame = pd.DataFrame(cols, index=log.index, copy=False)
     parts = asc_e_frame(frame)
     assert isinstance(parts, pd.DataFrame)

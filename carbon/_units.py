@@ -37,6 +37,8 @@ __all__ = [
     "adopt",
     "magnitude",
     "quantity",
+    "short",
+    "shown",
     "ureg",
     "use_as_application_registry",
 ]
@@ -131,11 +133,46 @@ def _unit(name: str) -> Any:
     return unit
 
 
-def magnitude(value: Any, unit: str, field: str, *, allow_negative: bool = False) -> Any:
+def short(value: Any, limit: int = 60) -> str:
+    """``value`` as a user reads it in an error: a number or ``"3 kWh"``, never an object dump
+    (``np.float64(0.7)`` is ``0.7``; a quantity is ``"3.0 kWh"``), cut at ``limit`` characters.
+
+    >>> short(Q_(3.0, "kWh")), short(np.float64(0.7)), short("x" * 100, 10)
+    ('3.0 kWh', '0.7', 'xxxxxxxxx…')
+    """
+    if isinstance(value, pint.Quantity):
+        try:
+            text = f"{value.magnitude} {value.units:~P}"
+        except Exception:  # a quantity whose units do not format (another registry's)
+            text = f"{value.magnitude} {value.units}"
+    elif isinstance(value, np.generic):
+        text = str(value.item())
+    elif isinstance(value, np.ndarray):
+        text = f"an array of shape {value.shape}"
+    elif isinstance(value, str):
+        text = value
+    else:
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def shown(value: Any) -> Any:
+    """The value an error carries: a plain number as itself, anything else :func:`short`."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or (isinstance(value, (bool, int, float)) and len(repr(value)) <= 60):
+        return value
+    return short(value)
+
+
+def magnitude(value: Any, unit: str, field: str, *, allow_negative: bool = False,
+              scalar: bool = False) -> Any:
     """Strip the unit of ``value`` once, at the edge, returning its magnitude in ``unit``.
 
     A bare number, a string that is not a quantity, or a quantity of another dimension is an
     error naming ``field`` and the expected unit; NaN, inf and negative amounts are refused.
+    With ``scalar=True`` an array quantity (or a boolean magnitude) is refused as well: a
+    record field holds one amount.
 
     >>> magnitude(Q_(3.6, "MJ"), "kWh", "energy")
     1.0
@@ -148,30 +185,49 @@ def magnitude(value: Any, unit: str, field: str, *, allow_negative: bool = False
         try:
             value = Q_(value)
         except Exception as e:  # pint's parser raises many unrelated types (TokenError, ...)
-            raise UnitMismatchError.for_units(field, value, unit) from e
+            raise UnitMismatchError.for_units(field, shown(value), unit) from e
     if not isinstance(value, pint.Quantity):
-        raise UnitMismatchError.for_units(field, value, unit)
+        raise UnitMismatchError.for_units(field, shown(value), unit)
     if value._REGISTRY is not ureg:
         try:
             value = adopt(value)
         except UnitMismatchError as e:
-            raise UnitMismatchError.for_units(field, f"{value}", unit) from e
+            raise UnitMismatchError.for_units(field, shown(value), unit) from e
+    if scalar:
+        raw = value.magnitude
+        if isinstance(raw, (bool, np.bool_)) or (
+                isinstance(raw, np.ndarray) and raw.dtype == bool):
+            raise InvalidValueError(field, shown(value), f"a number of {unit} (not a boolean)")
+        if np.ndim(raw) != 0:
+            raise InvalidValueError(field, shown(value), f"one amount in {unit} (a scalar, "
+                                    "not an array or a list)")
     target = _unit(unit)
     try:
         m = value.magnitude if value.units == target else value.m_as(target)
     except pint.DimensionalityError as e:
-        raise UnitMismatchError.for_units(field, f"{value:~P}", unit) from e
+        raise UnitMismatchError.for_units(field, shown(value), unit) from e
+    except (TypeError, ValueError, OverflowError) as e:  # a magnitude that is not a number
+        raise InvalidValueError(field, shown(value), f"a number of {unit}") from e
+    if scalar and isinstance(m, np.ndarray):
+        m = m.item()  # a 0-d array: one amount
     if isinstance(m, np.ndarray):
-        if not np.all(np.isfinite(m)):
-            raise InvalidValueError(field, value, "finite numbers (no NaN or inf)")
+        try:
+            finite = bool(np.all(np.isfinite(m)))
+        except TypeError as e:  # an object or string array
+            raise InvalidValueError(field, shown(value), f"numbers of {unit}") from e
+        if not finite:
+            raise InvalidValueError(field, shown(value), "finite numbers (no NaN or inf)")
         if not allow_negative and np.any(m < 0):
-            raise InvalidValueError(field, value, "amounts >= 0")
+            raise InvalidValueError(field, shown(value), "amounts >= 0")
         return m
-    m = float(m)
+    try:
+        m = float(m)
+    except (TypeError, ValueError, OverflowError) as e:  # Q_("abc", "kWh"), Q_(10**400, ...)
+        raise InvalidValueError(field, shown(value), f"a finite number of {unit}") from e
     if not math.isfinite(m):
-        raise InvalidValueError(field, value, "a finite number (not NaN or inf)")
+        raise InvalidValueError(field, shown(value), "a finite number (not NaN or inf)")
     if not allow_negative and m < 0:
-        raise InvalidValueError(field, value, "an amount >= 0")
+        raise InvalidValueError(field, shown(value), "an amount >= 0")
     return m
 
 

@@ -17,7 +17,17 @@ from typing import Any
 from carbon import Q_, quantity
 from lineage._errors import LedgerError
 from lineage._graph import ProvenanceGraph
-from lineage._serial import dumps, record_from_dict, record_to_dict
+from lineage._serial import (
+    _get,
+    _list,
+    _mapping,
+    _number,
+    _reading,
+    _short,
+    dumps,
+    record_from_dict,
+    record_to_dict,
+)
 
 __all__ = ["FORMAT", "from_json", "from_node_link", "snapshot", "to_json", "to_node_link"]
 
@@ -31,7 +41,11 @@ def _usage_value(d: dict[str, Any]) -> Any:
         return None
     if d.get("usage_unit") in (None, "dimensionless"):
         return d["usage"]
-    return Q_(d["usage"], d["usage_unit"])
+    try:
+        return Q_(d["usage"], d["usage_unit"])
+    except Exception as e:  # pint raises many types (UndefinedUnitError, TypeError, ...)
+        raise LedgerError("edges.usage", _short(f"{d['usage']} {d['usage_unit']}"),
+                          "a number and a unit pint knows") from e
 
 
 def to_node_link(graph: ProvenanceGraph) -> dict[str, Any]:
@@ -60,27 +74,51 @@ def to_node_link(graph: ProvenanceGraph) -> dict[str, Any]:
 snapshot = to_node_link
 
 
-def from_node_link(doc: dict[str, Any]) -> ProvenanceGraph:
-    """Rebuild a graph from :func:`to_node_link`'s dictionary."""
-    meta = doc.get("graph", {})
-    if meta.get("format") != FORMAT or meta.get("version") != VERSION:
-        raise LedgerError("graph", meta, f"a {FORMAT} document of version {VERSION}")
+def from_node_link(doc: Any) -> ProvenanceGraph:
+    """Rebuild a graph from :func:`to_node_link`'s dictionary.
+
+    A document that is not one (a list, missing keys, a wrong type, a tampered job record)
+    is a :class:`LedgerError` (or the record's own error) naming the node, edge or job:
+
+    >>> from_node_link({"graph": {"format": FORMAT, "version": VERSION}, "nodes": [{}]})
+    Traceback (most recent call last):
+    ...
+    lineage._errors.LedgerError: nodes[0].id is missing: expected a value (the key is required)
+    """
+    meta = _mapping(doc, "document").get("graph", {})
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT or \
+            meta.get("version") != VERSION:
+        raise LedgerError("graph", _short(meta), f"a {FORMAT} document of version {VERSION}")
     graph = ProvenanceGraph()
     add = {"dataset": graph.add_dataset, "model": graph.add_model,
            "platform": graph.add_platform}
-    for n in doc["nodes"]:
-        kw: dict[str, Any] = {"name": n["name"], "revision": n["revision"],
-                              "licence": n["licence"], "source": n["source"]}
-        if n["kind"] == "model":
-            kw["task"] = n["task"]
-        lt = n["lifetime_s"]
-        kw["lifetime"] = None if lt is None else quantity(lt, "s")
-        add[n["kind"]](n["id"], **kw)
-    for e in doc["edges"]:
-        graph.derive(e["target"], e["source"], e["kind"], share=e["share"],
-                     policy=e["policy"], usage=_usage_value(e))
-    for j in doc["jobs"]:
-        graph.add_job(j["product"], record_from_dict(j["record"]), phase=j["phase"])
+    for i, n in enumerate(_list(_get(doc, "nodes", "document"), "nodes")):
+        at = f"nodes[{i}]"
+        pid, kind = _get(n, "id", at), _get(n, "kind", at)
+        if not isinstance(pid, str) or not isinstance(kind, str) or kind not in add:
+            raise LedgerError(f"{at}.kind" if isinstance(pid, str) else f"{at}.id",
+                              _short(kind if isinstance(pid, str) else pid),
+                              "a string id and a kind among dataset, model, platform")
+        kw: dict[str, Any] = {k: _get(n, k, at) for k in ("name", "revision", "licence",
+                                                          "source")}
+        if kind == "model":
+            kw["task"] = _get(n, "task", at)
+        lt = _get(n, "lifetime_s", at)
+        kw["lifetime"] = None if lt is None else quantity(_number(lt, f"{at}.lifetime_s"), "s")
+        with _reading(f"{at} ({_short(pid)!r})"):
+            add[kind](pid, **kw)
+    for i, e in enumerate(_list(_get(doc, "edges", "document"), "edges")):
+        at = f"edges[{i}]"
+        args = {k: _get(e, k, at) for k in ("source", "target", "kind", "share", "policy")}
+        with _reading(at):
+            graph.derive(args["target"], args["source"], args["kind"], share=args["share"],
+                         policy=args["policy"], usage=_usage_value(e))
+    for i, j in enumerate(_list(_get(doc, "jobs", "document"), "jobs")):
+        at = f"jobs[{i}]"
+        record = record_from_dict(_get(j, "record", at), f"{at}.record")
+        product, phase = _get(j, "product", at), _get(j, "phase", at)
+        with _reading(at):
+            graph.add_job(product, record, phase=phase)
     return graph
 
 
@@ -103,6 +141,7 @@ def from_json(text: str) -> ProvenanceGraph:
     """Rebuild a graph from :func:`to_json`'s text."""
     try:
         doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise LedgerError("json", text[:80], "a node-link document written by to_json") from e
+    except (json.JSONDecodeError, UnicodeDecodeError, TypeError, RecursionError) as e:
+        raise LedgerError("json", _short(text[:80] if isinstance(text, (str, bytes)) else text),
+                          "a node-link document written by to_json") from e
     return from_node_link(doc)

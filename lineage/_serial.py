@@ -7,8 +7,10 @@ for every record the carbon package can build, time series and power traces incl
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +22,7 @@ from carbon import (
     Facility,
     HourlyIntensity,
     Job,
+    ModelCarbonError,
     PlatformUse,
     ProductUse,
     RetrainingUse,
@@ -57,6 +60,66 @@ def _q(value: Any, unit: str) -> float | None:
     return None if value is None else float(magnitude(value, unit, "value"))
 
 
+def _short(value: Any) -> Any:
+    """A value as an error shows it: plain JSON scalars as themselves, others cut short."""
+    if value is None or (isinstance(value, (bool, int, float)) and len(repr(value)) <= 60):
+        return value
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _mapping(d: Any, at: str) -> dict[str, Any]:
+    if not isinstance(d, dict):
+        raise LedgerError(at, _short(d), "a JSON object (key: value pairs) as to_dict writes it")
+    return d
+
+
+def _get(d: Any, key: str, at: str) -> Any:
+    """``d[key]``; a missing key or a ``d`` that is not a mapping names ``at.key``."""
+    d = _mapping(d, at)
+    if key not in d:
+        raise LedgerError(f"{at}.{key}", None, "a value (the key is required)",
+                          f"{at}.{key} is missing: expected a value (the key is required)")
+    return d[key]
+
+
+def _list(v: Any, at: str) -> list[Any]:
+    if not isinstance(v, list):
+        raise LedgerError(at, _short(v), "a JSON list")
+    return v
+
+
+def _number(v: Any, at: str) -> Any:
+    """A JSON number (never a boolean, a string or an object) as itself."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise LedgerError(at, _short(v), "a number")
+    return v
+
+
+@contextlib.contextmanager
+def _reading(at: str) -> Iterator[None]:
+    """Translate what building a record from tampered content raises into errors naming
+    ``at``: the record's own error keeps its type (``InvalidValueError`` ...) with ``at``
+    prefixed; a stray built-in error becomes a :class:`LedgerError`."""
+    try:
+        yield
+    except ModelCarbonError as e:
+        if e.field.startswith(at):
+            raise
+        field = f"{at}: {e.field}"
+        value, message = e.value, f"{at}: {e.message}"
+        if len(repr(value)) > 80:  # a record-level check carries the whole input: cut it
+            value = _short(value if isinstance(value, str) else type(value).__name__)
+            message = f"{field}={value!r} is invalid: expected {e.expected}"
+        try:
+            err = type(e)(field, value, e.expected, message)
+        except TypeError:  # pragma: no cover - an error class with another signature
+            raise e from None
+        raise err from e
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as e:
+        raise LedgerError(at, _short(str(e)), "content as to_dict writes it") from e
+
+
 def _series_to_dict(s: pd.Series) -> dict[str, Any]:
     idx = pd.DatetimeIndex(s.index)
     return {
@@ -66,11 +129,14 @@ def _series_to_dict(s: pd.Series) -> dict[str, Any]:
     }
 
 
-def _series_from_dict(d: dict[str, Any]) -> pd.Series:
-    idx = pd.DatetimeIndex([pd.Timestamp(t) for t in d["index"]])
-    if d["tz"] is not None and len(idx):
-        idx = idx.tz_convert(d["tz"])
-    return pd.Series(d["values"], index=idx.as_unit("ns"), dtype="float64")
+def _series_from_dict(d: Any, at: str) -> pd.Series:
+    index, values, tz = _get(d, "index", at), _get(d, "values", at), _get(d, "tz", at)
+    with _reading(at):
+        idx = pd.DatetimeIndex([pd.Timestamp(t) for t in _list(index, f"{at}.index")])
+        if tz is not None and len(idx):
+            idx = idx.tz_convert(tz)
+        return pd.Series(_list(values, f"{at}.values"), index=idx.as_unit("ns"),
+                         dtype="float64")
 
 
 def mix_to_dict(mix: Any) -> dict[str, Any]:
@@ -90,27 +156,36 @@ def mix_to_dict(mix: Any) -> dict[str, Any]:
                       "a ConstantIntensity, SourceMix or HourlyIntensity")
 
 
-def mix_from_dict(d: dict[str, Any]) -> Any:
-    t = d["type"]
-    if t == "constant":
-        return ConstantIntensity(d["gco2e_per_kwh"], d["source"], d["year"], d["kind"],
-                                 d["basis"])
-    if t == "source_mix":
-        factors = None if d["factors"] is None else {
-            k: quantity(v, "gCO2e/kWh") for k, v in d["factors"].items()}
-        return SourceMix(d["shares"], factors, d["source"])
-    if t == "hourly":
-        return HourlyIntensity(_series_from_dict(d["series"]), d["source"], d["region"],
-                               d["kind"], d["basis"])
-    raise LedgerError("mix.type", t, "one of constant, source_mix, hourly")
+def mix_from_dict(d: Any, at: str = "mix") -> Any:
+    """The mix written by :func:`mix_to_dict`; tampered content is a :class:`LedgerError`
+    naming the key (``at`` is where the dictionary sits in its document)."""
+    t = _get(d, "type", at)
+    with _reading(at):
+        if t == "constant":
+            return ConstantIntensity(_get(d, "gco2e_per_kwh", at), _get(d, "source", at),
+                                     _get(d, "year", at), _get(d, "kind", at),
+                                     _get(d, "basis", at))
+        if t == "source_mix":
+            raw = _get(d, "factors", at)
+            factors = None if raw is None else {
+                k: quantity(_number(v, f"{at}.factors.{k}"), "gCO2e/kWh")
+                for k, v in _mapping(raw, f"{at}.factors").items()}
+            return SourceMix(_get(d, "shares", at), factors, _get(d, "source", at))
+        if t == "hourly":
+            return HourlyIntensity(_series_from_dict(_get(d, "series", at), f"{at}.series"),
+                                   _get(d, "source", at), _get(d, "region", at),
+                                   _get(d, "kind", at), _get(d, "basis", at))
+    raise LedgerError(f"{at}.type", _short(t), "one of constant, source_mix, hourly")
 
 
 def facility_to_dict(f: Facility) -> dict[str, Any]:
     return {"name": f.name, "pue": f.pue, "mix": mix_to_dict(f.mix)}
 
 
-def facility_from_dict(d: dict[str, Any]) -> Facility:
-    return Facility(name=d["name"], pue=d["pue"], mix=mix_from_dict(d["mix"]))
+def facility_from_dict(d: Any, at: str = "facility") -> Facility:
+    with _reading(at):
+        return Facility(name=_get(d, "name", at), pue=_number(_get(d, "pue", at), f"{at}.pue"),
+                        mix=mix_from_dict(_get(d, "mix", at), f"{at}.mix"))
 
 
 def system_to_dict(s: System) -> dict[str, Any]:
@@ -122,21 +197,28 @@ def system_to_dict(s: System) -> dict[str, Any]:
     return d
 
 
-def system_from_dict(d: dict[str, Any]) -> System:
-    embodied = d["embodied_g"]
-    return System(name=d["name"],
-                  embodied=None if embodied is None else quantity(embodied, "gCO2e"),
-                  embodied_unknown=d.get("embodied_unknown"),
-                  lifetime=quantity(d["lifetime_s"], "s"),
-                  facility=facility_from_dict(d["facility"]), source=d["source"], id=d["id"])
+def system_from_dict(d: Any, at: str = "system") -> System:
+    embodied = _get(d, "embodied_g", at)
+    facility = facility_from_dict(_get(d, "facility", at), f"{at}.facility")
+    with _reading(at):
+        return System(name=_get(d, "name", at),
+                      embodied=_opt_q(embodied, "gCO2e", f"{at}.embodied_g"),
+                      embodied_unknown=_mapping(d, at).get("embodied_unknown"),
+                      lifetime=_opt_q(_get(d, "lifetime_s", at), "s", f"{at}.lifetime_s"),
+                      facility=facility, source=_get(d, "source", at), id=_get(d, "id", at))
 
 
 def _dt(t: datetime | None) -> str | None:
     return None if t is None else t.isoformat()
 
 
-def _undt(s: str | None) -> datetime | None:
-    return None if s is None else datetime.fromisoformat(s)
+def _undt(s: Any, at: str) -> datetime | None:
+    if s is None:
+        return None
+    try:
+        return datetime.fromisoformat(s)
+    except (TypeError, ValueError) as e:
+        raise LedgerError(at, _short(s), "an ISO 8601 date and time, or null") from e
 
 
 def job_to_dict(job: Job) -> dict[str, Any]:
@@ -178,41 +260,65 @@ def job_to_dict(job: Job) -> dict[str, Any]:
     }
 
 
-def _opt_q(v: float | None, unit: str) -> Any:
-    return None if v is None else quantity(v, unit)
+def _opt_q(v: Any, unit: str, at: str) -> Any:
+    return None if v is None else quantity(_number(v, at), unit)
 
 
-def job_from_dict(d: dict[str, Any]) -> Job:
-    """The :class:`carbon.Job` written by :func:`job_to_dict`."""
-    plat = d["platform"]
-    rt = d["retraining"]
-    return Job(
-        name=d["name"],
-        id=d["id"],
-        energy=[
-            EnergyUse(system=system_from_dict(u["system"]), energy=quantity(u["energy_kwh"], "kWh"),
-                      provenance=u["provenance"], uncertainty=_opt_q(u["uncertainty_kwh"], "kWh"),
-                      source=u["source"], fraction=u["fraction"],
-                      duration=_opt_q(u["duration_s"], "s"),
-                      power=None if u["power"] is None else _series_from_dict(u["power"]))
-            for u in d["energy"]
-        ],
-        duration=_opt_q(d["duration_s"], "s"),
-        start=_undt(d["start"]),
-        end=_undt(d["end"]),
-        platform=None if plat is None else PlatformUse(
-            name=plat["name"], rate=quantity(plat["rate_g_per_s"], "gCO2e/s"),
-            concurrent_jobs=plat["concurrent_jobs"], share=plat["share"]),
-        products=[
-            ProductUse(name=p["name"], epc=quantity(p["epc_g"], "gCO2e"),
-                       lifetime=_opt_q(p["lifetime_s"], "s"), parallel_jobs=p["parallel_jobs"],
-                       requests=p["requests"])
-            for p in d["products"]
-        ],
-        retraining=None if rt is None else RetrainingUse(
-            carbon=quantity(rt["carbon_g"], "gCO2e"), requests=rt["requests"]),
-        meta=d["meta"],
-    )
+def _energy_from_dict(u: Any, at: str) -> EnergyUse:
+    system = system_from_dict(_get(u, "system", at), f"{at}.system")
+    power = _get(u, "power", at)
+    power = None if power is None else _series_from_dict(power, f"{at}.power")
+    with _reading(at):
+        return EnergyUse(
+            system=system, energy=_opt_q(_get(u, "energy_kwh", at), "kWh", f"{at}.energy_kwh"),
+            provenance=_get(u, "provenance", at),
+            uncertainty=_opt_q(_get(u, "uncertainty_kwh", at), "kWh", f"{at}.uncertainty_kwh"),
+            source=_get(u, "source", at), fraction=_number(_get(u, "fraction", at),
+                                                           f"{at}.fraction"),
+            duration=_opt_q(_get(u, "duration_s", at), "s", f"{at}.duration_s"), power=power)
+
+
+def _product_from_dict(p: Any, at: str) -> ProductUse:
+    with _reading(at):
+        return ProductUse(name=_get(p, "name", at),
+                          epc=_opt_q(_get(p, "epc_g", at), "gCO2e", f"{at}.epc_g"),
+                          lifetime=_opt_q(_get(p, "lifetime_s", at), "s", f"{at}.lifetime_s"),
+                          parallel_jobs=_get(p, "parallel_jobs", at),
+                          requests=_get(p, "requests", at))
+
+
+def job_from_dict(d: Any, at: str = "job") -> Job:
+    """The :class:`carbon.Job` written by :func:`job_to_dict`; tampered content is a
+    :class:`LedgerError` (or the record's own error) naming the key under ``at``."""
+    plat = _get(d, "platform", at)
+    rt = _get(d, "retraining", at)
+    energy = [_energy_from_dict(u, f"{at}.energy[{i}]")
+              for i, u in enumerate(_list(_get(d, "energy", at), f"{at}.energy"))]
+    products = [_product_from_dict(p, f"{at}.products[{i}]")
+                for i, p in enumerate(_list(_get(d, "products", at), f"{at}.products"))]
+    with _reading(at):
+        platform = None if plat is None else PlatformUse(
+            name=_get(plat, "name", f"{at}.platform"),
+            rate=_opt_q(_get(plat, "rate_g_per_s", f"{at}.platform"), "gCO2e/s",
+                        f"{at}.platform.rate_g_per_s"),
+            concurrent_jobs=_get(plat, "concurrent_jobs", f"{at}.platform"),
+            share=_get(plat, "share", f"{at}.platform"))
+        retraining = None if rt is None else RetrainingUse(
+            carbon=_opt_q(_get(rt, "carbon_g", f"{at}.retraining"), "gCO2e",
+                          f"{at}.retraining.carbon_g"),
+            requests=_get(rt, "requests", f"{at}.retraining"))
+        return Job(
+            name=_get(d, "name", at),
+            id=_get(d, "id", at),
+            energy=energy,
+            duration=_opt_q(_get(d, "duration_s", at), "s", f"{at}.duration_s"),
+            start=_undt(_get(d, "start", at), f"{at}.start"),
+            end=_undt(_get(d, "end", at), f"{at}.end"),
+            platform=platform,
+            products=products,
+            retraining=retraining,
+            meta=_get(d, "meta", at),
+        )
 
 
 def record_to_dict(record: Job | ReportedCarbon) -> dict[str, Any]:
@@ -225,12 +331,26 @@ def record_to_dict(record: Job | ReportedCarbon) -> dict[str, Any]:
             "meta": record.meta}
 
 
-def record_from_dict(d: dict[str, Any]) -> Job | ReportedCarbon:
-    if d["type"] == "job":
-        return job_from_dict(d["job"])
-    if d["type"] == "reported":
-        return ReportedCarbon(carbon=quantity(d["carbon_g"], "gCO2e"), provenance=d["provenance"],
-                              source=d["source"], name=d["name"],
-                              uncertainty=_opt_q(d["uncertainty_g"], "gCO2e"), id=d["id"],
-                              meta=d["meta"])
-    raise LedgerError("record.type", d["type"], "one of job, reported")
+def record_from_dict(d: Any, at: str = "record") -> Job | ReportedCarbon:
+    """The record written by :func:`record_to_dict`.
+
+    A tampered or foreign dictionary (a missing key, a wrong type, a negative or NaN amount)
+    is refused naming where it sits (``at``, e.g. ``"jobs[3].record"``) and the key:
+
+    >>> record_from_dict({"type": "reported", "carbon_g": -1.0})
+    Traceback (most recent call last):
+    ...
+    lineage._errors.LedgerError: record.provenance is missing: expected ...
+    """
+    t = _get(d, "type", at)
+    if t == "job":
+        return job_from_dict(_get(d, "job", at), f"{at}.job")
+    if t == "reported":
+        with _reading(at):
+            return ReportedCarbon(
+                carbon=_opt_q(_get(d, "carbon_g", at), "gCO2e", f"{at}.carbon_g"),
+                provenance=_get(d, "provenance", at), source=_get(d, "source", at),
+                name=_get(d, "name", at),
+                uncertainty=_opt_q(_get(d, "uncertainty_g", at), "gCO2e", f"{at}.uncertainty_g"),
+                id=_get(d, "id", at), meta=_get(d, "meta", at))
+    raise LedgerError(f"{at}.type", _short(t), "one of job, reported")

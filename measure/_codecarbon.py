@@ -42,6 +42,7 @@ when the parts are missing), so the facility's PUE applies exactly once:
 from __future__ import annotations
 
 import csv
+import io
 import math
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -54,6 +55,7 @@ from carbon import (
     Facility,
     InvalidValueError,
     Job,
+    ModelCarbonError,
     System,
     quantity,
 )
@@ -86,33 +88,56 @@ NOT_RECORDED = (
 )
 
 
-def _number(row: dict[str, str], col: str, line: int) -> float | None:
-    text = (row.get(col) or "").strip()
-    if not text or text.lower() == "nan":
+#: Columns whose NaN would be booked as "nothing": refused instead (unknown is never zero).
+_NO_NAN = frozenset({"duration", "emissions", "cpu_energy", "gpu_energy", "ram_energy",
+                     "energy_consumed", "pue"})
+#: Columns that hold amounts, never below zero.
+_NON_NEGATIVE = frozenset({"duration", "emissions", "emissions_rate", "cpu_power", "gpu_power",
+                           "ram_power", "cpu_energy", "gpu_energy", "ram_energy",
+                           "energy_consumed", "water_consumed", "cpu_count", "gpu_count",
+                           "ram_total_size", "ram_used_gb", "pue", "wue"})
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _number(row: dict[str, Any], col: str, where: str) -> float | None:
+    cell = row.get(col)
+    if isinstance(cell, list):  # pragma: no cover - DictReader's restkey is None, not a column
+        cell = None
+    text = (cell or "").strip()
+    if not text:
+        return None
+    if text.lower() == "nan" and col not in _NO_NAN:
         return None
     try:
         v = float(text)
     except ValueError as e:
-        raise DataError(f"emissions.csv line {line}: {col}", text, "a number") from e
+        raise DataError(f"{where}: {col}", _cut(text), "a number") from e
     if not math.isfinite(v):
-        raise DataError(f"emissions.csv line {line}: {col}", text, "a finite number")
+        raise DataError(f"{where}: {col}", _cut(text),
+                        "a finite number (leave the cell empty when it is unknown)")
+    if v < 0 and col in _NON_NEGATIVE:
+        raise DataError(f"{where}: {col}", _cut(text), "an amount >= 0")
     return v
 
 
-def _window(row: dict[str, str], duration: float | None, line: int,
+def _window(row: dict[str, Any], duration: float | None, where: str,
             timezone: tzinfo) -> tuple[datetime, datetime]:
     if duration is None or duration <= 0:
-        raise DataError(f"emissions.csv line {line}: duration", row.get("duration"),
+        raise DataError(f"{where}: duration", _cut(str(row.get("duration"))),
                         "a duration > 0 [s]")
+    stamp = row.get("timestamp")
     try:
-        end = datetime.fromisoformat(row["timestamp"].strip())
-    except ValueError as e:
-        raise DataError(f"emissions.csv line {line}: timestamp", row["timestamp"],
-                        "an ISO 8601 time") from e
-    if end.tzinfo is None:
-        end = end.replace(tzinfo=timezone)
-    end = end.astimezone(UTC)
-    return end - timedelta(seconds=duration), end
+        end = datetime.fromisoformat(stamp.strip())  # type: ignore[union-attr]
+        if end.tzinfo is None:
+            end = end.replace(tzinfo=timezone)
+        end = end.astimezone(UTC)
+        return end - timedelta(seconds=duration), end
+    except (AttributeError, TypeError, ValueError, OverflowError) as e:
+        raise DataError(f"{where}: timestamp", _cut(str(stamp)),
+                        "an ISO 8601 time (and a duration that starts after year 1)") from e
 
 
 def _their_system(system: System, pue: float, emissions_kg: float | None, energy_kwh: float,
@@ -159,29 +184,60 @@ def read_codecarbon(path: str | Path, system: System, *, timezone: tzinfo = UTC,
     if factors not in (None, "codecarbon", "system"):
         raise InvalidValueError("factors", factors, "'codecarbon', 'system' or None")
     path = Path(path)
-    with path.open(encoding="utf-8", newline="") as f:
-        reader = csv.DictReader(f)
-        header = list(reader.fieldnames or [])
-        missing = [c for c in _REQUIRED if c not in header]
-        if missing or not ({"energy_consumed", "cpu_energy"} & set(header)):
-            raise DataError("emissions.csv", missing or header,
-                            "CodeCarbon's columns (timestamp, duration, energy_consumed or "
-                            "cpu_energy/gpu_energy/ram_energy)")
-        mode = factors or ("codecarbon" if "pue" in header else "system")
-        return [_job(row, line, header, path, system, timezone, mode)
-                for line, row in enumerate(reader, start=2)]
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise DataError(f"{path}", f"byte {e.start}", "a UTF-8 CSV file (CodeCarbon's "
+                        "emissions.csv); this one is binary or in another encoding") from e
+    except OSError as e:
+        raise DataError(f"{path}", e.strerror or type(e).__name__,
+                        "a readable CodeCarbon emissions.csv") from e
+    if "\x00" in text:
+        raise DataError(f"{path}", "a NUL byte", "a CSV text file (this one is binary)")
+    try:
+        rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+    except csv.Error as e:
+        raise DataError(f"{path}", _cut(str(e)), "a well-formed CSV file") from e
+    header = [c.strip() for c in rows[0]] if rows else []
+    twice = sorted({c for c in header if c and header.count(c) > 1})
+    if twice:
+        raise DataError(f"{path}: header", ", ".join(twice),
+                        "each column once (a duplicated column is ambiguous)")
+    missing = [c for c in _REQUIRED if c not in header]
+    if missing or not ({"energy_consumed", "cpu_energy"} & set(header)):
+        raise DataError(f"{path}: header", _cut(", ".join(missing or header)),
+                        "CodeCarbon's columns (timestamp, duration, energy_consumed or "
+                        "cpu_energy/gpu_energy/ram_energy)")
+    mode = factors or ("codecarbon" if "pue" in header else "system")
+    jobs = []
+    for line, cells in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in cells):
+            continue  # a blank line, as csv.DictReader skips it
+        if len(cells) > len(header):
+            raise DataError(f"{path} line {line}", f"{len(cells)} cells",
+                            f"at most {len(header)} cells (one per column of the header)")
+        row = dict(zip(header, cells, strict=False))
+        try:
+            jobs.append(_job(row, line, header, path, system, timezone, mode))
+        except ModelCarbonError as e:
+            if str(path) in e.field:
+                raise
+            # a record refusing what the row implies (an intensity that overflows, ...)
+            raise DataError(f"{path} line {line}: {e.field}", e.value, e.expected) from e
+    return jobs
 
 
 def _job(row: dict[str, str], line: int, header: list[str], path: Path, system: System,
          timezone: tzinfo, mode: str) -> Job:
-    nums = {c: _number(row, c, line) for c in _NUMBERS}
+    where = f"{path} line {line}"
+    nums = {c: _number(row, c, where) for c in _NUMBERS}
     parts = [nums[c] for c in ("cpu_energy", "gpu_energy", "ram_energy")]
     known = [p for p in parts if p is not None]
     energy_kwh = sum(known) if known else nums["energy_consumed"]
     if energy_kwh is None:
-        raise DataError(f"emissions.csv line {line}: energy", None,
+        raise DataError(f"{where}: energy", None,
                         "energy_consumed or the cpu/gpu/ram energies")
-    start, end = _window(row, nums["duration"], line, timezone)
+    start, end = _window(row, nums["duration"], where, timezone)
     version = (row.get("codecarbon_version") or "").strip() or "unknown version"
     run_id = (row.get("run_id") or "").strip() or f"line {line}"
     project = (row.get("project_name") or "").strip() or "codecarbon"
@@ -194,16 +250,22 @@ def _job(row: dict[str, str], line: int, header: list[str], path: Path, system: 
         notes.append(f"energy_consumed ({consumed} kWh) differs from cpu+gpu+ram "
                      f"({sum(known)} kWh); the parts are booked")
     pue = nums["pue"] if nums["pue"] is not None else 1.0
+    if pue < 1:
+        raise InvalidValueError(f"{where}: pue", pue,
+                                "a PUE >= 1 (CodeCarbon's energies include it)")
     it_kwh = energy_kwh / pue
     theirs_kg = nums["emissions"]
     booked = system
     if mode == "codecarbon":
-        where = ((row.get("country_iso_code") or "").strip()
-                 or (row.get("country_name") or "").strip() or "unknown country")
-        booked, more = _their_system(system, pue, theirs_kg, energy_kwh, where, version,
+        country = ((row.get("country_iso_code") or "").strip()
+                   or (row.get("country_name") or "").strip() or "unknown country")
+        booked, more = _their_system(system, pue, theirs_kg, energy_kwh, country, version,
                                      run_id)
         notes += more
     ours_kg, note = _compare(theirs_kg, booked, it_kwh, start, end)
+    if not math.isfinite(ours_kg):
+        raise DataError(f"{where}: energy", energy_kwh, "an energy whose carbon is a finite "
+                        "number of kg (this one overflows float64)")
     if note is not None and mode == "system":
         notes.append(note)
     source = f"codecarbon {version}, {path.name} run {run_id}"

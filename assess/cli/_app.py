@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from assess.cli import _assess, _datasheet, _demo, _lineage, _measure, _requests
+from assess.cli import _assess, _datasheet, _demo, _lineage, _measure, _requests, _study
 from carbon import ModelCarbonError
 
 __all__ = ["app", "main"]
@@ -48,12 +48,25 @@ def _root(
     """Carbon accounting for AI: jobs, embodied hardware, platforms and model lineage."""
 
 
-for _module in (_demo, _assess, _measure, _lineage, _datasheet, _requests):
+for _module in (_demo, _assess, _measure, _lineage, _datasheet, _requests, _study):
     _module.register(app)
 
 
+#: Exit code of an internal error (a bug): EX_SOFTWARE of BSD's sysexits.h.
+EXIT_INTERNAL = 70
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split()) if "\n" in text or "\r" in text else text
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the app; a modelcarbon error is one line on stderr, exit code 2."""
+    """Entry point: run the app.
+
+    A modelcarbon error is one line on stderr (``error: ...``) and exit code 2; any other
+    exception escaping a command is a bug: one line ``error: internal error (TypeError: ...);
+    run with --debug for the traceback`` and exit code 70. ``--debug`` shows the traceback.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
     # --debug is ours only before `--`: what follows belongs to a measured command
     end = args.index("--") if "--" in args else len(args)
@@ -65,5 +78,13 @@ def main(argv: list[str] | None = None) -> None:
     except ModelCarbonError as e:
         if debug:
             raise
-        typer.echo(f"error: {e}", err=True)
+        typer.echo(f"error: {_one_line(str(e))}", err=True)
         raise SystemExit(2) from None
+    except Exception as e:  # a bug: say so in one line, the traceback only with --debug
+        if debug:
+            raise
+        detail = _one_line(str(e))
+        detail = detail if len(detail) <= 200 else detail[:199] + "…"
+        typer.echo(f"error: internal error ({type(e).__name__}: {detail}); run with --debug "
+                   "for the traceback", err=True)
+        raise SystemExit(EXIT_INTERNAL) from None

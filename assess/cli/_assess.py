@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from assess.adoption._advice import Contribution
@@ -19,6 +20,7 @@ from assess.adoption._files import (
     load_techniques,
 )
 from assess.adoption._framework import CHARACTERISTICS
+from carbon import DataError
 
 __all__ = ["register"]
 
@@ -62,7 +64,7 @@ def _table(rows: tuple[Assessment, ...], title: str) -> Table:
         up, down = adv.pushed_up(1), adv.pushed_down(1)
         flip = adv.flips[0] if adv.flips else None
         table.add_row(
-            a.technique.name, str(adv.score),
+            escape(a.technique.name), str(adv.score),
             f"[{_COLOUR[adv.verdict]}]{adv.verdict}[/]", _levels(a),
             _cell(up[0]) if up else "-", _cell(down[0]) if down else "-",
             f"{_BRIEF[flip.name]} {flip.before.value}->{flip.after.value}: {flip.verdict}"
@@ -88,25 +90,26 @@ def register(app: typer.Typer) -> None:
         console = Console()
         of = load_organisation(org)
         rows = assess_techniques(of, load_techniques(techniques))
-        name = of.organisation.name or org.stem
+        name = escape(of.organisation.name or org.stem)
         console.print(_table(rows, f"Adoption advice for {name} (calibration "
-                                   f"{of.calibration.name!r})"))
+                                   f"{escape(repr(of.calibration.name))})"))
         for a in rows:
             for c in a.advice.measured:
-                console.print(f"[dim]{a.technique.name}: {c} measured: "
-                              f"{a.advice.characteristics.basis[c].detail}[/dim]")
+                console.print(f"[dim]{escape(a.technique.name)}: {c} measured: "
+                              f"{escape(str(a.advice.characteristics.basis[c].detail))}[/dim]")
             if a.business is not None and a.business.saving_carbon_per_year is not None:
                 b = a.business
                 money = f", {b.saving_money_per_year}/year" if b.saving_money_per_year else ""
                 once = "unknown" if b.one_time_carbon is None else \
                     f"{b.one_time_carbon.to('kgCO2e'):.3g~P}"
-                console.print(f"[dim]{a.technique.name}: one-time {once}; saves "
+                console.print(f"[dim]{escape(a.technique.name)}: one-time {once}; saves "
                               f"{b.saving_carbon_per_year:.3g~P}/year{money}[/dim]")
             if explain:
-                console.print(f"[bold]{a.technique.name}[/bold]\n{a.advice.explain()}")
+                console.print(f"[bold]{escape(a.technique.name)}[/bold]\n"
+                              f"{escape(a.advice.explain())}")
         warnings = of.calibration.report.warnings
         if warnings:
-            console.print(f"[dim]calibration {of.calibration.name!r}: {len(warnings)} "
+            console.print(f"[dim]calibration {escape(repr(of.calibration.name))}: {len(warnings)} "
                           "warning(s), see `modelcarbon check-calibration`[/dim]")
         if json_out is not None:
             doc = {
@@ -116,9 +119,13 @@ def register(app: typer.Typer) -> None:
                 "standalone": of.standalone,
                 "assessments": [a.to_dict() for a in rows],
             }
-            json_out.write_text(json.dumps(doc, indent=2, default=str) + "\n",
-                                encoding="utf-8")
-            console.print(f"wrote {json_out}")
+            try:
+                json_out.write_text(json.dumps(doc, indent=2, default=str) + "\n",
+                                    encoding="utf-8")
+            except OSError as e:
+                raise DataError("--json", str(json_out), "a file that can be written "
+                                f"({e.strerror or type(e).__name__})") from e
+            console.print(f"wrote {escape(str(json_out))}", markup=True)
 
     @app.command("check-calibration")
     def check_calibration(
@@ -127,5 +134,5 @@ def register(app: typer.Typer) -> None:
         """List every finding of the calibration validator (a blocking error exits 2)."""
         console = Console()
         cal = published_calibration() if path is None else load_calibration(path)
-        console.print(f"calibration {cal.name!r}: score range {cal.score_range}")
+        console.print(f"calibration {escape(repr(cal.name))}: score range {cal.score_range}")
         console.print(str(cal.report), markup=False)

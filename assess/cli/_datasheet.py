@@ -3,6 +3,7 @@ from a ledger."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from assess.datasheet import FORMATS, write_datasheet
@@ -18,6 +20,13 @@ from carbon import InvalidValueError, UnknownKeyError
 __all__ = ["REPORT_FORMATS", "register"]
 
 REPORT_FORMATS = ("csv", "parquet", "html")
+
+
+def _finite(value: float | None, option: str) -> float | None:
+    """NaN and inf pass click's range checks (every comparison with NaN is false)."""
+    if value is not None and not math.isfinite(value):
+        raise InvalidValueError(option, value, "a finite number")
+    return value
 
 
 def _formats(text: str, allowed: tuple[str, ...], option: str) -> list[str]:
@@ -39,8 +48,8 @@ def progress_bar(console: Console, label: str, total: int) -> Iterator[Callable[
                   console=console, transient=True) as bar:
         task = bar.add_task(label, total=total)
 
-        def step(what: str) -> None:
-            bar.update(task, advance=1, description=f"{label}: {what}")
+        def step(what: str) -> None:  # a product id is text, never rich markup
+            bar.update(task, advance=1, description=f"{label}: {escape(what)}")
 
         yield step
 
@@ -94,6 +103,7 @@ def register(app: typer.Typer) -> None:
         from assess.datasheet._ledger import inference_requests, open_ledger
 
         formats = _formats(format, tuple(FORMATS), "--format")
+        _finite(lifetime_requests, "--lifetime-requests")
         store, graph = open_ledger(ledger)
         requests = inference_requests(store.jobs())
         ids = list(products or [p for p in graph.products()
@@ -138,6 +148,8 @@ def register(app: typer.Typer) -> None:
         from assess.datasheet._portfolio import portfolio, write_portfolio
 
         formats = _formats(format, REPORT_FORMATS, "--format")
+        _finite(lifetime_requests, "--lifetime-requests")
+        _finite(requests_per_year, "--requests-per-year")
         store, graph = open_ledger(ledger)
         requests = inference_requests(store.jobs())
         models = [p for p in graph.products() if graph.product(p)["kind"] == "model"]

@@ -178,3 +178,35 @@ def test_an_empty_frame_gives_an_empty_result() -> None:
     out = carbon.asc_e_frame(df)
     assert len(out) == 0 and "asc_e [gCO2e]" in out.columns
     assert out.attrs["terms"] == ["operational", "overhead"]
+
+
+def test_pint_pandas_columns_in_and_out() -> None:
+    """A unit in a pint-pandas dtype is read as one in the header; units='pint' returns
+    pint[gCO2e] columns with the same magnitudes."""
+    pytest.importorskip("pint_pandas")
+    named = pd.DataFrame({"energy [kJ]": [1.0, 2.0], "pue": [1.08, 1.2],
+                          "intensity [gCO2e/kWh]": [665.6, 300.0], "duration [min]": [5.0, 7.0],
+                          "embodied [kgCO2e]": [10.0, 12.0], "lifetime [year]": [3.0, 4.0]})
+    typed = pd.DataFrame({"energy": pd.Series([1.0, 2.0], dtype="pint[kJ]"),
+                          "pue": [1.08, 1.2],
+                          "intensity [gCO2e/kWh]": [665.6, 300.0],
+                          "duration": pd.Series([5.0, 7.0], dtype="pint[minute]"),
+                          "embodied [kgCO2e]": [10.0, 12.0], "lifetime [year]": [3.0, 4.0]})
+    want = carbon.asc_e_frame(named)
+    assert isinstance(want, pd.DataFrame)
+    pd.testing.assert_frame_equal(carbon.asc_e_frame(typed), want)
+    out = carbon.asc_e_frame(typed, units="pint")
+    assert str(out["asc_e"].dtype).startswith("pint[gCO2e]")
+    np.testing.assert_allclose(out["asc_e"].pint.magnitude.to_numpy(np.float64),
+                               want["asc_e [gCO2e]"].to_numpy(), rtol=1e-15)
+    total = carbon.asc_e_frame(typed, breakdown=False, units="pint")
+    assert total.name == "asc_e" and total.attrs["terms"] == want.attrs["terms"]
+    wrong = typed.assign(energy=pd.Series([1.0, 2.0], dtype="pint[second]"))
+    with pytest.raises(UnitMismatchError, match="energy"):
+        carbon.asc_e_frame(wrong)
+    both = typed.rename(columns={"energy": "energy [kJ]"})
+    both["energy [kJ]"] = pd.Series([1.0, 2.0], dtype="pint[kJ]")
+    with pytest.raises(UnitMismatchError, match="one unit"):
+        carbon.asc_e_frame(both)
+    with pytest.raises(InvalidValueError, match="units"):
+        carbon.asc_e_frame(named, units="SI")  # type: ignore[arg-type]

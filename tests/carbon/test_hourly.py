@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,7 @@ from carbon import (
     DataError,
     HourlyGrid,
     InvalidValueError,
+    ModelCarbonError,
     UnitMismatchError,
     UnknownKeyError,
     country,
@@ -363,3 +365,43 @@ def test_hourly_intensity_names_the_first_missing_hour() -> None:
     with pytest.raises(DataError, match=r"2 missing hour\(s\) in region 'DEU': first "
                                         r"2026-03-01 02:00:00\+00:00"):
         h.mean_gco2e_per_kwh(T0 + pd.Timedelta(minutes=90), T0 + pd.Timedelta(hours=4))
+
+
+_GRID_CSV = ("region,hour_start,intensity [gCO2e/kWh],source,kind,basis\n"
+             "DEU,2026-01-01T00:00Z,420.5,example,average,lifecycle\n")
+
+
+@pytest.mark.parametrize(("name", "data", "needle"), [
+    ("bin.csv", bytes(range(256)) * 3, "bin.csv"),
+    ("latin.csv", _GRID_CSV.replace("example", "ex\xe9mple").encode("latin-1"), "UTF-8"),
+    ("empty.csv", b"", "empty.csv"),
+    ("quote.csv", _GRID_CSV.encode() + b'"DEU\n', "quote.csv"),
+    ("bad.parquet", b"not parquet", "Parquet"),
+    ("empty.parquet", b"", "Parquet"),
+    ("nan.csv", _GRID_CSV.replace("420.5", "nan").encode(), "[row 0].intensity"),
+    ("neg.csv", _GRID_CSV.replace("420.5", "-1").encode(), "[row 0].intensity [gCO2e/kWh]=-1 "),
+    ("big.csv", _GRID_CSV.replace("420.5", "9" * 400).encode(), "[row 0].intensity"),
+    ("old.csv", _GRID_CSV.replace("2026-01-01T00:00Z", "1500-01-01T00:00Z").encode(),
+     "[row 0].hour_start"),
+    ("dup.csv", (_GRID_CSV + _GRID_CSV.split("\n")[1] + "\n").encode(), "[row 1]"),
+])
+def test_read_hourly_of_bad_files(tmp_path: Path, name: str, data: bytes, needle: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(ModelCarbonError) as info:
+        read_hourly(path)
+    assert needle in str(info.value) and "np.float64" not in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize("source", [5, None, pd.Series([1.0])])
+def test_read_hourly_of_something_else(source: object) -> None:
+    with pytest.raises(DataError, match="path, or a DataFrame"):
+        read_hourly(source)  # type: ignore[arg-type]
+
+
+def test_a_duplicated_column_is_refused() -> None:
+    df = pd.DataFrame([["A", "2026-01-01T00:00Z", 1.0, "s", "average", "lifecycle", "B"]],
+                      columns=["region", "hour_start", "intensity [gCO2e/kWh]", "source",
+                               "kind", "basis", "region"])
+    with pytest.raises(DataError, match="each column once"):
+        read_hourly(df)

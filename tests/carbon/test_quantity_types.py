@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -95,3 +96,23 @@ def test_quantities_of_another_pint_registry_are_converted() -> None:
     assert f.power is not None and f.power.m_as("W") == pytest.approx(2000.0)
     with pytest.raises(ValidationError, match="energy"):
         Fields(energy=theirs.Quantity(1, "kg"))
+
+
+@pytest.mark.parametrize("value", [Q_([1, 2], "kWh"), Q_(np.array([1.0, 2.0]), "kWh"),
+                                   Q_(np.array([True]), "kWh"), Q_([[1.0]], "kWh")])
+def test_an_array_is_not_one_amount(value: object) -> None:
+    from carbon import EnergyUse, Facility, System
+
+    box = System(name="b", embodied="1 kgCO2e", lifetime="1 year",
+                 facility=Facility(name="d", pue=1.2, mix="300 gCO2e/kWh"))
+    with pytest.raises(InvalidValueError, match=r"EnergyUse\.energy") as info:
+        EnergyUse(system=box, energy=value, provenance="measured")
+    assert "Quantity(" not in str(info.value) and "array(" not in str(info.value)
+
+
+def test_a_zero_d_array_is_one_amount() -> None:
+    from carbon._units import magnitude
+
+    assert magnitude(Q_(np.array(2.0), "kWh"), "kWh", "energy", scalar=True) == 2.0
+    with pytest.raises(InvalidValueError, match="boolean"):
+        magnitude(Q_(np.array(True), "kWh"), "kWh", "energy", scalar=True)

@@ -19,8 +19,10 @@ from carbon import (
     Facility,
     InvalidValueError,
     Job,
+    PlatformUse,
     ProductUse,
     RequestTables,
+    RetrainingUse,
     System,
     UnknownKeyError,
     asc_e,
@@ -166,3 +168,49 @@ def test_partial_sums_of_any_split_add_up(seed: int, cuts: list[int]) -> None:
              for a, b in itertools.pairwise(bounds)]
     split = summarise(parts).by_key
     pd.testing.assert_frame_equal(whole, split, rtol=1e-12)
+
+
+def test_the_six_parts_with_platform_and_retraining_equal_the_scalar_path() -> None:
+    """Every part of ASC^e of sampled requests against the same request as a carbon.Job."""
+    t = L.tables(platform=True, retrain=True)
+    assert t.grid is not None and t.retraining is not None
+    log = L.logs(300, seed=17)
+    out = request_carbon(log, t)
+    rt = t.retraining
+    for i in np.random.default_rng(0).choice(len(log), 25, replace=False):
+        row = log.iloc[i]
+        dev, mod = t.devices.loc[row["device"]], t.models.loc[row["model"]]
+        fac = Facility(name="f", pue=float(dev["pue"]), mix=t.grid.hourly(row["region"]))
+        system = System(name=row["device"], embodied=f"{dev['embodied [gCO2e]']} gCO2e",
+                        lifetime=f"{dev['lifetime [s]']} s", facility=fac)
+        dur = pd.Timedelta(microseconds=round(float(row["duration [ms]"]) * 1000))
+        c, n = rt.lookup(log["model"].iloc[[i]], np.array([row["start"].value]),
+                         log.index[[i]])
+        job = Job(name="r", start=row["start"].to_pydatetime(),
+                  end=(row["start"] + dur).to_pydatetime(),
+                  energy=[EnergyUse(system=system, energy=f"{row['energy [J]']} J",
+                                    provenance="measured", fraction=float(row["fraction"]))],
+                  platform=PlatformUse(name="p", rate=f"{dev['platform_rate [gCO2e/s]']} "
+                                       "gCO2e/s", share=float(dev["platform_share"])),
+                  products=[ProductUse(name=row["model"], epc=f"{mod['epc [gCO2e]']} gCO2e",
+                                       lifetime=f"{mod['product_lifetime [s]']} s",
+                                       parallel_jobs=float(mod["parallel_jobs"]))],
+                  retraining=(RetrainingUse(carbon=f"{c[0]} gCO2e", requests=float(n[0]))
+                              if c[0] > 0 else None))
+        b = asc_e(job)
+        for part in ("operational", "overhead", "embodied", "platform", "products",
+                     "retraining"):
+            want = getattr(b, f"{part}_g")
+            assert out[f"{part} [gCO2e]"].iloc[i] == pytest.approx(want, rel=1e-9, abs=1e-15)
+        assert out["asc_e [gCO2e]"].iloc[i] == pytest.approx(b.asc_e_g, rel=1e-9)
+    assert (out["retraining [gCO2e]"][log["model"] == "distilbert"] == 0).all()
+    assert (out["retraining [gCO2e]"][log["model"] != "distilbert"] > 0).all()
+
+
+def test_a_request_outside_its_models_retraining_intervals_is_named() -> None:
+    t = L.tables(retrain=True, with_grid=False)
+    log = L.logs(50, seed=2)
+    log.loc[7, "model"] = "bert"
+    log.loc[7, "start"] = L.T0 + pd.Timedelta(days=30)
+    with pytest.raises(DataError, match=r"start\[7\].*retraining interval of model 'bert'"):
+        request_carbon(log, t)

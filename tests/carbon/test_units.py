@@ -166,3 +166,20 @@ def test_quantity_attaches_the_canonical_unit() -> None:
     assert set(CANONICAL) == {"energy", "carbon", "intensity", "time", "rate", "power"}
     for unit in CANONICAL.values():
         assert quantity(1.0, unit).m_as(unit) == 1.0
+
+
+def test_errors_show_values_short() -> None:
+    import numpy as np
+
+    from carbon import InvalidValueError, UnitMismatchError
+    from carbon._units import magnitude, short
+
+    assert short(Q_(3.0, "kWh")) == "3.0 kWh" and short(np.float64(0.7)) == "0.7"
+    with pytest.raises(UnitMismatchError) as info:
+        magnitude(np.float64(0.7), "kWh", "energy")
+    assert "energy=0.7 " in str(info.value)
+    with pytest.raises(InvalidValueError) as bad:
+        magnitude(Q_(float("nan"), "kWh"), "kWh", "energy")
+    assert "energy='nan kWh'" in str(bad.value)
+    with pytest.raises(InvalidValueError, match="a finite number of kWh"):
+        magnitude(Q_(10**400, "kWh"), "kWh", "energy")

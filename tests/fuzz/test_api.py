@@ -121,3 +121,47 @@ def test_records_and_breakdown(energy: Any, embodied: Any, lifetime: Any, pue: A
                         abs_tol=1e-300)
     for v in parts.values():
         _check_carbon(v)
+
+
+_ARRAYS = st.one_of(
+    st.builds(lambda u: Q_(np.array([1.0, 2.0]), u), st.sampled_from(["kWh", "gCO2e", "s"])),
+    st.builds(lambda u: Q_([1, 2], u), st.sampled_from(["kWh", "gCO2e", "s"])),
+    st.builds(lambda u: Q_(np.array(1.0), u), st.sampled_from(["kWh", "gCO2e", "s"])),
+    st.builds(lambda u: Q_(np.array([True]), u), st.sampled_from(["kWh", "gCO2e", "s"])),
+    st.just(True), st.just(np.float64(0.7)), st.just(np.array([1.0])),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(value=_ARRAYS, field=st.sampled_from(["energy", "embodied", "lifetime", "duration"]))
+@example(value=Q_([1, 2], "kWh"), field="energy")
+@example(value=True, field="energy")
+def test_records_refuse_arrays_and_bools(value: Any, field: str) -> None:
+    """A record field holds one amount: an array, a list or a bool is refused, named."""
+    fac = carbon.Facility(name="dc", pue=1.2, mix="300 gCO2e/kWh")
+    kw: dict[str, Any] = {"embodied": "1 kgCO2e", "lifetime": "1 year", "energy": "1 kWh",
+                          "duration": "1 h"}
+    kw[field] = value
+    try:
+        box = carbon.System(name="box", embodied=kw["embodied"], lifetime=kw["lifetime"],
+                            facility=fac)
+        use = carbon.EnergyUse(system=box, energy=kw["energy"], provenance="measured")
+        job = carbon.Job(name="j", duration=kw["duration"], energy=[use])
+    except ModelCarbonError as e:
+        text = str(e)
+        assert "np.float64" not in text and "Quantity(" not in text and "array(" not in text, text
+        return
+    # only a 0-d array of the right unit is one amount
+    assert np.ndim(getattr(value, "magnitude", value)) == 0 and not isinstance(value, bool)
+    assert np.ndim(job.energy[0].energy.magnitude) == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=_VALUES)
+def test_magnitude_errors_are_short(value: Any) -> None:
+    """An error shows the value as a user reads it, never an object dump."""
+    try:
+        carbon.magnitude(value, "kWh", "energy", scalar=True)
+    except ModelCarbonError as e:
+        text = str(e)
+        assert "np.float64" not in text and "<Quantity" not in text and len(text) < 300, text

@@ -49,3 +49,34 @@ def test_nodes_edges_and_jobs_are_sorted(g: ProvenanceGraph) -> None:
 def test_refused_documents(text: str) -> None:
     with pytest.raises(LedgerError):
         from_json(text)
+
+
+@pytest.mark.parametrize(("mutate", "needle"), [
+    (lambda d: d["nodes"][0].pop("id"), "nodes[0].id is missing"),
+    (lambda d: d["nodes"][0].update(kind="lunch"), "nodes[0].kind"),
+    (lambda d: d["nodes"][0].update(lifetime_s=-5), "nodes[0]"),
+    (lambda d: d["edges"][0].update(share=2), "edges[0]"),
+    (lambda d: d.update(nodes={}), "nodes="),
+    (lambda d: d["jobs"][0]["record"].update(carbon_g=float("nan")), "jobs[0].record"),
+    (lambda d: d["jobs"][0]["record"].update(carbon_g=-1.0), "jobs[0].record"),
+    (lambda d: d["jobs"][0]["record"].pop("type"), "jobs[0].record.type is missing"),
+])
+def test_a_tampered_document_names_where(mutate: object, needle: str) -> None:
+    from carbon import ModelCarbonError
+
+    g = ProvenanceGraph()
+    g.add_model("a", name="A", lifetime="1 year")
+    g.add_model("b", name="B")
+    g.derive("b", "a", "fine_tuned_from", share=0.5)
+    g.add_job("a", rc(2000.0), phase="training")
+    doc = to_node_link(g)
+    mutate(doc)  # type: ignore[operator]
+    with pytest.raises(ModelCarbonError) as info:
+        from_node_link(doc)
+    assert needle in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize("doc", [[], 5, None, "x"])
+def test_a_document_that_is_not_a_mapping(doc: object) -> None:
+    with pytest.raises(LedgerError, match="document"):
+        from_node_link(doc)  # type: ignore[arg-type]

@@ -189,3 +189,49 @@ def test_factors_can_be_chosen(recorded: dict[float, Path], box: System) -> None
         "notes"][-1]
     with pytest.raises(InvalidValueError, match="factors"):
         read_codecarbon(recorded[1.5], box, factors="theirs")  # type: ignore[arg-type]
+
+
+# --- corrupted files: one DataError naming file, row and column -------------------------------
+
+@pytest.mark.parametrize(("cell", "value", "needle"), [
+    ("gpu_energy", "-0.1", "line 2: gpu_energy='-0.1'"),
+    ("cpu_energy", "NaN", "line 2: cpu_energy='NaN'"),
+    ("ram_energy", "lots", "line 2: ram_energy='lots'"),
+    ("duration", "inf", "line 2: duration='inf'"),
+    ("emissions", "-1", "line 2: emissions='-1'"),
+])
+def test_corrupted_real_file(recorded: dict[float, Path], box: System, tmp_path: Path,
+                             cell: str, value: str, needle: str) -> None:
+    header, row = recorded[1.5].read_text(encoding="utf-8").strip().split("\n")
+    cols = header.split(",")
+    cells = row.split(",")
+    cells[cols.index(cell)] = value
+    path = tmp_path / "emissions.csv"
+    path.write_text(f"{header}\n{','.join(cells)}\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        read_codecarbon(path, box)
+    assert str(path) in str(info.value) and needle in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize("kind", ["binary", "latin-1", "utf-16", "nul", "duplicated column",
+                                  "too many cells", "missing"])
+def test_unreadable_files(recorded: dict[float, Path], box: System, tmp_path: Path,
+                          kind: str) -> None:
+    text = recorded[1.0].read_text(encoding="utf-8")
+    header, row = text.strip().split("\n")
+    path = tmp_path / "emissions.csv"
+    data = {"binary": bytes(range(256)), "latin-1": text.replace("France", "Fran\xe7e").encode(
+        "latin-1"), "utf-16": text.encode("utf-16"), "nul": text.encode() + b"\x00",
+        "duplicated column": f"{header},duration\n{row},5\n".encode(),
+        "too many cells": f"{header}\n{row},x\n".encode()}.get(kind)
+    if data is not None:
+        path.write_bytes(data)
+    with pytest.raises(DataError) as info:
+        read_codecarbon(path, box)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
+
+
+def test_nan_in_an_optional_column_is_unknown(tmp_path: Path, box: System) -> None:
+    row = ROWS[0].replace(",-71.2,", ",nan,")  # longitude: unknown, not an error
+    [job] = read_codecarbon(_csv(tmp_path, [row]), box)
+    assert job.meta["codecarbon"]["longitude"] is None

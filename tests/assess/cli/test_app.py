@@ -101,14 +101,22 @@ def test_main_reads_sys_argv_when_given_nothing(monkeypatch: pytest.MonkeyPatch,
     assert "[warning]" in capsys.readouterr().out
 
 
-def test_an_error_outside_the_tree_is_not_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
-    # only modelcarbon errors become one line; a bug elsewhere keeps its traceback
+def test_an_error_outside_the_tree_is_one_line_and_exit_70(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # a bug elsewhere is not hidden: it says "internal error" (exit 70, sysexits' EX_SOFTWARE)
+    # in one line, and --debug shows its traceback
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug")
 
     monkeypatch.setattr("assess.cli._app.app", broken)
-    with pytest.raises(RuntimeError, match="a bug"):
+    with pytest.raises(SystemExit) as info:
         main(["check-calibration"])
+    assert info.value.code == 70
+    err = capsys.readouterr().err
+    assert err == ("error: internal error (RuntimeError: a bug); run with --debug for the "
+                   "traceback\n"), err
+    with pytest.raises(RuntimeError, match="a bug"):
+        main(["--debug", "check-calibration"])
 
 
 def test_a_modelcarbon_error_is_exit_2_on_stderr_only(monkeypatch: pytest.MonkeyPatch,

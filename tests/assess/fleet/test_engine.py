@@ -12,7 +12,14 @@ import pytest
 
 from assess.fleet import account_requests
 from assess.fleet._parquet import parquet_pieces
-from carbon import PART_COLUMNS, DataError, partial_sums, request_carbon, summarise
+from carbon import (
+    PART_COLUMNS,
+    DataError,
+    InvalidValueError,
+    partial_sums,
+    request_carbon,
+    summarise,
+)
 from tests.carbon import request_logs as L
 
 dd = pytest.importorskip("dask.dataframe")
@@ -26,7 +33,7 @@ def cluster() -> Iterator[Any]:
     # No memory limit: in-process workers would measure the whole pytest process (torch and
     # the models of earlier tests loaded) against it, pause, and leave no valid worker.
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None, memory_limit=0) as c:
+                                  dashboard_address=":0", memory_limit=0) as c:
         yield c
 
 
@@ -127,3 +134,17 @@ def test_pandas_engine_is_the_carbon_arithmetic() -> None:
     tables = L.tables()
     per = request_carbon(log, tables)
     assert_same_report(account_requests(log, tables), summarise(partial_sums(per)))
+
+
+def test_synchronous_runs_a_parquet_folder_in_this_process(tmp_path: Path) -> None:
+    log = L.logs(3000, seed=21)
+    tables = L.tables()
+    root = write_by_day(log, tmp_path / "logs")
+    got = account_requests(str(root), tables, scheduler="synchronous", partition_rows=700)
+    assert_same_report(account_requests(log, tables), got)
+    assert got.per_request is None and got.requests == 3000
+    ddf = dd.from_pandas(log, npartitions=3)
+    assert_same_report(account_requests(log, tables),
+                       account_requests(ddf, tables, scheduler="synchronous"))
+    with pytest.raises(InvalidValueError, match="synchronous"):
+        account_requests(str(root), tables, scheduler="threads")

@@ -1,0 +1,54 @@
+"""Reproducers of defects in modules another helper owns (strict xfails: when a fix lands
+the test passes, the xfail turns into a failure, and the mark is removed).
+
+Each asserts what the project promises: a bad input raises the project's own error, whose
+message is one line naming the field, a short value and what is expected.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import carbon
+from carbon import ModelCarbonError
+
+
+@pytest.mark.xfail(strict=True, reason="carbon/_request_tables.py read_devices: pandas' "
+                   "ParserError / UnicodeDecodeError / EmptyDataError escape")
+@pytest.mark.parametrize("data", [bytes(range(256)) * 3, "device,x\ncaf\xe9,1\n".encode(
+    "latin-1"), b""], ids=["garbage", "latin-1", "empty"])
+def test_read_devices_of_a_bad_file(data: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "devices.csv"
+    path.write_bytes(data)
+    with pytest.raises(ModelCarbonError):
+        carbon.read_devices(path)
+
+
+@pytest.mark.xfail(strict=True, reason="carbon/_request_tables.py device_table: a DataFrame "
+                   "or a non-mapping raises AttributeError")
+@pytest.mark.parametrize("table", [pd.DataFrame({"a": [1]}), 5, None],
+                         ids=["frame", "int", "none"])
+def test_device_table_of_a_wrong_type(table: object) -> None:
+    with pytest.raises(ModelCarbonError):
+        carbon.device_table(table)  # type: ignore[arg-type]
+
+
+@pytest.mark.xfail(strict=True, reason="carbon/_records.py _translate: a record-level check "
+                   "carries the whole input dict as the error's value (an object dump)")
+def test_record_level_error_is_short() -> None:
+    fac = carbon.Facility(name="dc", pue=1.2, mix="300 gCO2e/kWh")
+    box = carbon.System(name="box", embodied="1 kgCO2e", lifetime="1 year", facility=fac)
+    use = carbon.EnergyUse(system=box, energy="1 kWh", provenance="measured")
+    with pytest.raises(ModelCarbonError) as info:
+        carbon.Job(name="j", energy=[use])  # neither a duration nor a start and end
+    assert len(str(info.value)) < 300, str(info.value)
+
+
+@pytest.mark.xfail(strict=True, reason="carbon/_records.py: float fields (pue, fraction, "
+                   "share) accept a bool (pydantic's lax mode reads True as 1.0)")
+def test_a_bool_is_not_a_pue() -> None:
+    with pytest.raises(ModelCarbonError):
+        carbon.Facility(name="dc", pue=True, mix="300 gCO2e/kWh")
