@@ -60,6 +60,12 @@ class Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
     def __init__(self, **data: Any) -> None:
+        fields = type(self).model_fields
+        for k, v in data.items():  # a bool is not a number (pydantic's lax mode reads 1.0)
+            if isinstance(v, bool) and k in fields and fields[k].annotation in (
+                    float, int, "float", "int", float | None, int | None):
+                raise InvalidValueError(f"{type(self).__name__}.{k}", v,
+                                        "a number (a bool is not one)")
         try:
             super().__init__(**data)
         except ValidationError as e:
@@ -113,7 +119,10 @@ def _translate(record: str, e: ValidationError) -> ModelCarbonError:
     if err["type"] == "missing":
         expected = "a value (this field is required; nothing defaults to zero)"
     cls = UnitMismatchError if "unit" in expected else InvalidValueError
-    return cls(field, err.get("input"), expected)
+    value = err.get("input")
+    if isinstance(value, dict):  # a record-level check: the input is the whole record
+        value = f"{record}({', '.join(sorted(value))})"
+    return cls(field, value, expected)
 
 
 class Facility(Record):
