@@ -10,6 +10,7 @@ Every product gets one reported job. Deterministic for a seed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,26 +85,34 @@ def hub_spec(products: int, *, seed: int = 0, edges_per_product: float = 3.0) ->
 
 
 def hub_graph(products: int, *, seed: int = 0, edges_per_product: float = 3.0,
-              jobs: bool = True) -> ProvenanceGraph:
+              jobs: bool = True,
+              on_stage: Callable[[str], None] | None = None) -> ProvenanceGraph:
     """Build the synthetic hub graph with the bulk methods (``add_products``, ``derive_many``).
 
-    Model edges use the ``equal`` policy, dataset edges ``usage`` (tokens).
+    Model edges use the ``equal`` policy, dataset edges ``usage`` (tokens). ``on_stage`` is
+    called with ``"spec"``, ``"products"``, ``"edges"`` and ``"jobs"`` as each stage ends (a
+    benchmark reads the memory each took).
 
     >>> g = hub_graph(2000, seed=1)
     >>> len(g), g.validate().ok
     (2000, True)
     """
+    stage = on_stage if on_stage is not None else (lambda _: None)
     spec = hub_spec(products, seed=seed, edges_per_product=edges_per_product)
+    stage("spec")
     g = ProvenanceGraph()
     g.add_products([f"d{i}" for i in range(spec.n_datasets)], kind="dataset")
     g.add_products([f"m{i}" for i in range(spec.n_models)], kind="model")
+    stage("products")
     on_data = spec.kind == "trained_on"
     g.derive_many(spec.child[~on_data].tolist(), spec.parent[~on_data].tolist(),
                   spec.kind[~on_data].tolist(), policy="equal")
     g.derive_many(spec.child[on_data].tolist(), spec.parent[on_data].tolist(), "trained_on",
                   policy="usage", usages=spec.usage[on_data])
+    stage("edges")
     if jobs:
         ids = [f"d{i}" for i in range(spec.n_datasets)] + [f"m{i}" for i in range(spec.n_models)]
         g.add_reported_many(ids, quantity(spec.carbon_g, "gCO2e"), phase="training",
                             source="synthetic", ids=[f"j{k}" for k in range(len(ids))])
+    stage("jobs")
     return g

@@ -141,12 +141,34 @@ def register(app: typer.Typer) -> None:
             help="Expected lifetime requests per model (EPC / N per request).",
             min=1.0)] = None,
         format: Annotated[str, typer.Option(
-            "--format", "-f", help="Comma-separated: csv, parquet, html, or all.")] = "all",
+            "--format", "-f", help="Comma-separated: csv, parquet, html (json with --period), "
+            "or all.")] = "all",
+        period: Annotated[str | None, typer.Option(
+            help="A reporting period (2026-Q3, 2026-07, 2026, or 2026-07-01..2026-10-01): "
+                 "write the GHG inventory of the jobs that started in it instead.")] = None,
+        by: Annotated[str, typer.Option(
+            help="With --period: 'scope' (by product and GHG scope).")] = "scope",
+        residual_mix: Annotated[str | None, typer.Option(
+            help="With --period: the residual mix for the market-based Scope 2 figure, e.g. "
+                 "'520 gCO2e/kWh' (unknown without it).")] = None,
     ) -> None:
-        """Write the portfolio report of a ledger (CSV, Parquet, HTML)."""
+        """Write the portfolio report of a ledger, or with --period its GHG inventory."""
         from assess.datasheet._ledger import inference_requests, open_ledger
         from assess.datasheet._portfolio import portfolio, write_portfolio
 
+        if period is not None:
+            from assess.datasheet._inventory import inventory, write_inventory
+
+            if by != "scope":
+                raise UnknownKeyError("--by", by, "scope")
+            kinds = ("csv", "parquet", "json", "html")
+            chosen = _formats(format, kinds, "--format")
+            store, _ = open_ledger(ledger)
+            inv = inventory(store.jobs(), period, residual_mix=residual_mix)
+            paths = write_inventory(inv, out, formats=chosen)
+            typer.echo(f"inventory {inv.attrs['period']}: {len(inv)} row(s); wrote "
+                       + ", ".join(str(p) for p in paths))
+            return
         formats = _formats(format, REPORT_FORMATS, "--format")
         _finite(lifetime_requests, "--lifetime-requests")
         _finite(requests_per_year, "--requests-per-year")

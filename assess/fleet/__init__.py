@@ -18,6 +18,7 @@ from carbon import (
     partial_sums,
     read_devices,
     request_carbon,
+    request_sums,
     summarise,
 )
 from lineage import model_table_from_ledger
@@ -35,6 +36,7 @@ __all__ = [
     "partial_sums",
     "read_devices",
     "request_carbon",
+    "request_sums",
     "summarise",
     "worker_config",
 ]

@@ -18,13 +18,22 @@ from typing import Any
 import pandas as pd
 
 from assess.fleet._parquet import ParquetPieces, parquet_pieces
-from carbon import RequestReport, RequestTables, partial_sums, request_carbon, summarise
+from carbon import (
+    InvalidValueError,
+    RequestReport,
+    RequestTables,
+    partial_sums,
+    request_carbon,
+    request_sums,
+    summarise,
+)
 
 __all__ = ["WORKER_CONFIG", "WORKER_ENV", "account_requests", "worker_config"]
 
 
 def _partition(pdf: pd.DataFrame, tables: RequestTables) -> pd.DataFrame:
-    return partial_sums(request_carbon(pdf, tables))
+    """A partition's partial sums (the fast path: no per-request frame)."""
+    return request_sums(pdf, tables)
 
 
 def _piece_sums(pieces: ParquetPieces, i: int, tables: RequestTables) -> pd.DataFrame:
@@ -65,6 +74,22 @@ def _dask_pandas_deprecations() -> Iterator[None]:
         yield
 
 
+def _synchronous(log: Any, tables: RequestTables, partition_rows: int) -> RequestReport:
+    """Every piece read and reduced in the calling process, one after the other (no cluster,
+    no Dask needed for local Parquet); a Dask DataFrame is computed with Dask's synchronous
+    scheduler. ``per_request`` is None: re-run :func:`carbon.request_carbon` on a piece."""
+    pieces = parquet_pieces(log, partition_rows) if not hasattr(log, "map_partitions") \
+        else None
+    if pieces is not None:
+        return summarise([_piece_sums(pieces, i, tables) for i in range(len(pieces.files))])
+    dd = importlib.import_module("dask.dataframe")
+    ddf = log if isinstance(log, dd.DataFrame) else dd.read_parquet(log)
+    meta = partial_sums(request_carbon(ddf._meta, tables))
+    partials = ddf.map_partitions(_partition, tables, meta=meta).compute(
+        scheduler="synchronous")
+    return summarise(partials)
+
+
 def account_requests(log: Any, tables: RequestTables, *, scheduler: str | None = None,
                      n_workers: int = 2, threads_per_worker: int = 1,
                      memory_limit: str | None = "4GiB", client: Any = None,
@@ -73,7 +98,9 @@ def account_requests(log: Any, tables: RequestTables, *, scheduler: str | None =
 
     ``log`` is a pandas DataFrame (computed here, in memory), a Dask DataFrame, or a path or
     glob of Parquet files (``'logs/*.parquet'`` or a directory partitioned by day) read with
-    ``dask.dataframe.read_parquet``. On Dask, :func:`request_carbon` and
+    ``dask.dataframe.read_parquet``. ``scheduler="synchronous"`` runs every partition in the
+    calling process, one after the other (no cluster; local Parquet needs no Dask; the report's
+    ``per_request`` is then None). On Dask, :func:`request_carbon` and
     :func:`partial_sums` run per partition with ``map_partitions``; ``tables`` is scattered to
     every worker once. ``scheduler`` is a ``tcp://`` address of a running
     ``dask.distributed`` scheduler; without one (and without ``client``) a ``LocalCluster`` of
@@ -85,12 +112,19 @@ def account_requests(log: Any, tables: RequestTables, *, scheduler: str | None =
     row groups of at most ``partition_rows`` rows (a file's row group is never split: write
     row groups of about a million rows); each task reads its piece and reduces it, so only
     the partial sums move. Other sources go through ``dask.dataframe.read_parquet`` and
-    ``map_partitions``. A LocalCluster started here runs under :func:`worker_config`.
+    ``map_partitions``. A LocalCluster started here runs under :func:`worker_config`, its
+    scheduler's HTTP routes on a free port (``":0"``: without a dashboard they would still
+    take port 8787, and a second cluster on the machine would fail to start).
     """
     if isinstance(log, pd.DataFrame):
         per = request_carbon(log, tables)
         return summarise(partial_sums(per), per_request=per)
+    if scheduler == "synchronous" and client is None:
+        return _synchronous(log, tables, partition_rows)
 
+    if scheduler is not None and "://" not in scheduler:
+        raise InvalidValueError("scheduler", scheduler,
+                                "'synchronous' or a dask.distributed address 'tcp://host:port'")
     dd = importlib.import_module("dask.dataframe")  # lazily: pandas users need no dask
     distributed = importlib.import_module("distributed")
     Client, LocalCluster = distributed.Client, distributed.LocalCluster
@@ -105,7 +139,7 @@ def account_requests(log: Any, tables: RequestTables, *, scheduler: str | None =
                     cluster = LocalCluster(n_workers=n_workers,
                                            threads_per_worker=threads_per_worker,
                                            memory_limit=memory_limit, processes=True,
-                                           dashboard_address=None)
+                                           dashboard_address=":0")
                 own.append(cluster)
                 client = Client(cluster)
             else:

@@ -107,3 +107,29 @@ def test_usage_errors_name_the_problem(cli: Callable[..., Run], args: list[str],
     assert needle in run.stderr and "Traceback" not in run.stderr
 
 
+
+
+def test_report_period_writes_the_inventory_by_scope(tmp_path: Path,
+                                                     cli: Callable[..., Run]) -> None:
+    from datetime import UTC, datetime
+
+    from carbon import EnergyUse, Facility, Job, System
+    from lineage import Ledger
+
+    fac = Facility(name="dc", pue=1.2, mix="300 gCO2e/kWh")
+    box = System(name="box", embodied="8760 gCO2e", lifetime="1 year", facility=fac)
+    when = datetime(2026, 8, 1, 12, tzinfo=UTC)
+    job = Job(name="train", start=when, end=when.replace(hour=13),
+              energy=[EnergyUse(system=box, energy="2 kWh", provenance="measured")])
+    book = tmp_path / "l.sqlite"
+    with Ledger(str(book)) as ledger:
+        ledger.add_product("m", kind="model", name="M")
+        ledger.add_job(job, product="m", phase="training")
+    r = cli("report", str(book), "--period", "2026-Q3", "--out", str(tmp_path / "inv"),
+            "--residual-mix", "500 gCO2e/kWh")
+    assert r.returncode == 0, r.stderr
+    inv = pd.read_csv(tmp_path / "inv" / "inventory.csv").set_index("scope")
+    assert inv.loc["scope 2", "location-based [gCO2e]"] == pytest.approx(2 * 1.2 * 300)
+    assert inv.loc["scope 2", "market-based [gCO2e]"] == pytest.approx(2 * 1.2 * 500)
+    assert inv.loc["scope 3 category 2", "location-based [gCO2e]"] == pytest.approx(1.0)
+    one_line_error(cli("report", str(book), "--period", "2026-Q9"), "period")
