@@ -18,7 +18,8 @@ and the held-out accuracy [dimensionless]. Networks (input 64 = 8 x 8 pixels, 10
   Conv2d(c, c, 3, pad 1) -> act -> Flatten -> Linear(64 c, 10)``;
 
 with widths ``w`` / channels ``c`` by :data:`SIZES`. Repeats are the outer loop, the
-configurations interleaved inside each (drift in the machine's load spreads over all).
+configurations interleaved inside each (drift in the machine's load spreads over all), after
+one unmeasured warm-up training (the first run in a process pays torch's lazy set-up).
 
 Energies [J] are the monitor's figures, each with its label: hardware counters where the
 machine has them (NVML, RAPL), else the Green Algorithms estimate (TDP per logical CPU x
@@ -144,6 +145,9 @@ def architecture_study(*, setting: JobSetting, layers: Sequence[str] = LAYERS,
     evaluation = Evaluation.classification(s.x_test, s.y_test, batch_size=64,
                                            min_seconds=min_seconds, repeats=3)
     rows: list[dict[str, Any]] = []
+    with torch_threads(threads):  # warm-up, not measured: the first run pays torch's set-up
+        train_classifier(architecture_net(*configs[0], seed=seed), s.x_train[:64],
+                         s.y_train[:64], epochs=1, seed=seed)
     for r in range(repeats):
         for i, (layer, act, size) in enumerate(configs):
             run_seed = study_seed(seed, r, i)

@@ -33,6 +33,7 @@ from typing import Any
 
 from carbon import InvalidValueError
 from measure._clock import Clock, SystemClock
+from measure._fake_power import POWER_API, PowerLimitFake
 
 __all__ = ["FakeNVML", "PowerTrace"]
 
@@ -57,7 +58,7 @@ API: tuple[str, ...] = (
     "nvmlDeviceGetHandleByIndex", "nvmlDeviceGetHandleByUUID", "nvmlDeviceGetUUID",
     "nvmlDeviceGetName", "nvmlDeviceGetArchitecture", "nvmlDeviceGetTotalEnergyConsumption",
     "nvmlDeviceGetPowerUsage", "nvmlDeviceGetFieldValues", "nvmlDeviceGetMigMode",
-    "nvmlDeviceGetComputeRunningProcesses",
+    "nvmlDeviceGetComputeRunningProcesses", *POWER_API,
 )
 
 
@@ -175,7 +176,7 @@ def _real_pynvml() -> Any:
         return None
 
 
-class FakeNVML:
+class FakeNVML(PowerLimitFake):
     """NVML for tests and GPU-less machines; see the module docstring.
 
     Parameters: ``traces`` (one :class:`PowerTrace` per device), ``names``, ``uuids``,
@@ -183,7 +184,8 @@ class FakeNVML:
     energy counter), ``instant_power`` (the instant power field is supported),
     ``power_average_s`` (``nvmlDeviceGetPowerUsage`` averages this long [s]; 0 = instant),
     ``counter_period_s`` (counter update period [s]), ``mig``, ``processes`` (pids using each
-    GPU), ``library_found`` (False: ``nvmlInit`` raises LibraryNotFound), ``clock``.
+    GPU), ``library_found`` (False: ``nvmlInit`` raises LibraryNotFound), ``clock``, and
+    ``power_limit_w``, ``power_limit_range_w`` [W], ``power_limit_settable`` (_fake_power).
     Trace time 0 is the moment the fake is made.
     """
 
@@ -192,7 +194,9 @@ class FakeNVML:
                  counter: bool = True, instant_power: bool = True, power_average_s: float = 0.0,
                  counter_period_s: float = 0.1, mig: bool = False,
                  processes: Sequence[Sequence[int]] | None = None, library_found: bool = True,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, power_limit_w: float = 700.0,
+                 power_limit_range_w: tuple[float, float] = (200.0, 700.0),
+                 power_limit_settable: bool = True) -> None:
         real = _real_pynvml()
         self._real = real
         for k, v in _CONSTANTS.items():
@@ -219,6 +223,7 @@ class FakeNVML:
         self._initialised = 0
         self._injections: list[_Injection] = []
         self.calls: dict[str, int] = {}
+        self._init_power_limits(n, power_limit_w, power_limit_range_w, power_limit_settable)
 
     # --- control (not NVML) -------------------------------------------------------------
     def now_s(self) -> float:
