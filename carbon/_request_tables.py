@@ -49,8 +49,14 @@ def device_table(systems: Mapping[str, System], *,
     >>> t.loc["h100", ["pue", "embodied [gCO2e]", "power [W]"]].tolist()
     [1.1, 1500000.0, 700.0]
     """
+    if not isinstance(systems, Mapping):
+        raise InvalidValueError("systems", type(systems).__name__,
+                                "a mapping of the log's device names to carbon.System records "
+                                "(read_devices reads a table)")
     rows = {}
     for name, s in systems.items():
+        if not isinstance(s, System):
+            raise InvalidValueError(f"systems[{name!r}]", type(s).__name__, "a carbon.System")
         mix = s.facility.mix
         ci = (mix.gco2e_per_kwh if isinstance(mix, (ConstantIntensity, SourceMix))
               else np.nan)
@@ -96,7 +102,16 @@ def read_devices(source: Any) -> pd.DataFrame:
     >>> t.loc["h100"].tolist()
     [1.2, 2500000.0, 126144000.0, 700.0]
     """
-    df = source if isinstance(source, pd.DataFrame) else pd.read_csv(source)
+    if isinstance(source, pd.DataFrame):
+        df = source
+    else:
+        try:
+            df = pd.read_csv(source)
+        except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError,
+                pd.errors.EmptyDataError) as e:  # EmptyDataError and ParserError: ValueErrors
+            raise DataError("devices", str(source)[:200],
+                            f"a readable UTF-8 CSV file of devices ({type(e).__name__}: "
+                            f"{str(e).splitlines()[0][:120] if str(e) else ''})") from e
     out: dict[str, Any] = {}
     if "device" not in df.columns or "pue" not in df.columns:
         raise DataError("devices.columns", list(map(str, df.columns)),

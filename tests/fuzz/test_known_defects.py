@@ -1,5 +1,5 @@
-"""Reproducers of defects in modules another helper owns (strict xfails: when a fix lands
-the test passes, the xfail turns into a failure, and the mark is removed).
+"""Reproducers of defects found by fuzzing, each pinned with the bug it was (a strict xfail
+until its fix landed).
 
 Each asserts what the project promises: a bad input raises the project's own error, whose
 message is one line naming the field, a short value and what is expected.
@@ -16,22 +16,20 @@ import carbon
 from carbon import ModelCarbonError
 
 
-@pytest.mark.xfail(strict=True, reason="carbon/_request_tables.py read_devices: pandas' "
-                   "ParserError / UnicodeDecodeError / EmptyDataError escape")
 @pytest.mark.parametrize("data", [bytes(range(256)) * 3, "device,x\ncaf\xe9,1\n".encode(
     "latin-1"), b""], ids=["garbage", "latin-1", "empty"])
 def test_read_devices_of_a_bad_file(data: bytes, tmp_path: Path) -> None:
+    # bug: pandas' ParserError / UnicodeDecodeError / EmptyDataError escaped
     path = tmp_path / "devices.csv"
     path.write_bytes(data)
     with pytest.raises(ModelCarbonError):
         carbon.read_devices(path)
 
 
-@pytest.mark.xfail(strict=True, reason="carbon/_request_tables.py device_table: a DataFrame "
-                   "or a non-mapping raises AttributeError")
 @pytest.mark.parametrize("table", [pd.DataFrame({"a": [1]}), 5, None],
                          ids=["frame", "int", "none"])
 def test_device_table_of_a_wrong_type(table: object) -> None:
+    # bug: a DataFrame or a non-mapping raised AttributeError
     with pytest.raises(ModelCarbonError):
         carbon.device_table(table)  # type: ignore[arg-type]
 
