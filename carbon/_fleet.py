@@ -143,6 +143,18 @@ def _spec(df: pd.DataFrame, cols: dict[str, tuple[str, str | None]], name: str, 
         canonical = _KIND_UNIT.get(name, "dimensionless")
         factor = column_factor(f"{name} [{in_dtype}]", canonical, field=f"column {col!r}")
         return _Col(name, col, a, factor, lower, strict, upper)
+    kind = s.dtype.kind
+    if kind == "m":  # a duration column holds durations: exact seconds, whatever the header
+        if _KIND_UNIT.get(name) != "s":
+            raise InvalidValueError(f"column {col!r}", str(s.dtype),
+                                    f"numbers ({name} is not a time)")
+        a = s.to_numpy(dtype="timedelta64[ns]").astype(np.int64).astype(np.float64) / 1e9
+        a[s.isna().to_numpy()] = np.nan
+        return _Col(name, col, a, 1.0, lower, strict, upper)
+    if kind not in "iuf":  # bug: datetimes read as ticks, bools as 0/1, complex cut to real
+        raise InvalidValueError(f"column {col!r}", str(s.dtype),
+                                "real numbers (not bool, complex, datetime or text)"
+                                + (": a duration, e.g. end - start" if kind == "M" else ""))
     a = s.to_numpy(dtype=np.float64, copy=False)
     factor = 1.0
     if name in _KIND_UNIT:

@@ -210,3 +210,26 @@ def test_pint_pandas_columns_in_and_out() -> None:
         carbon.asc_e_frame(both)
     with pytest.raises(InvalidValueError, match="units"):
         carbon.asc_e_frame(named, units="SI")  # type: ignore[arg-type]
+
+
+def test_column_kinds_are_checked() -> None:
+    # bug: a Timedelta column named `duration [s]` was read as nanosecond ticks (embodied carbon
+    # 10^6 times too large); datetimes, bools and complex numbers were accepted
+    import numpy as np
+    import pandas as pd
+
+    from carbon import InvalidValueError, asc_e_frame
+
+    def frame(duration: object) -> pd.DataFrame:
+        return pd.DataFrame({"energy [kWh]": [1.0], "pue": [1.1],
+                             "intensity [gCO2e/kWh]": [300.0], "duration [s]": duration,
+                             "embodied [gCO2e]": [1000.0], "lifetime [year]": [4.0]})
+
+    seconds = asc_e_frame(frame([3600.0]), breakdown=False).tolist()
+    as_timedelta = asc_e_frame(frame(pd.to_timedelta([3600], unit="s")),
+                               breakdown=False).tolist()
+    assert as_timedelta == pytest.approx(seconds)
+    for bad in (pd.to_datetime(["2026-01-01"]), np.array([True]), np.array([1 + 2j]),
+                np.array(["3600"], dtype=object)):
+        with pytest.raises(InvalidValueError, match="duration"):
+            asc_e_frame(frame(bad), breakdown=False)
