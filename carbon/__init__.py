@@ -1,11 +1,15 @@
 """carbon: unit-safe carbon metrics of AI jobs (JSC, ASC, JSC^e, ASC^e) and their inputs.
 
-One pint registry (``ureg``, ``Q_``) with carbon as its own dimension; energy mixes (constant,
-source mix, country, hourly, and the hourly grid of many regions with its vectorised join);
-the published formulas as pure functions; validated records; the composed ASC^e breakdown of
-a job; the same metrics vectorised over DataFrames (columns named ``name [unit]``); and the
-per-request arithmetic of request logs (device and model tables, ASC^e per request, partial
-sums that add up over any split).
+The bottom floor: it imports no graph, no GPU library, no torch. One pint registry (``ureg``,
+``Q_``; importing carbon leaves pint's application registry alone) with carbon as its own
+dimension (``_units``); every energy mix, from a constant or a source mix to a country's annual
+average and the hourly grid with its vectorised join (``_electricity``, ``_hourly``,
+``_hourly_join``); the published formulas as pure functions (``_formulas`` over ``_kernels``);
+validated records (``_records``); the ASC^e breakdown with its uncertainty (``_breakdown``,
+``_uncertainty``); reporting (GHG scopes, dual Scope 2, SCI, Green Algorithms: ``_reporting``);
+and the fleet path: ``asc_e_frame`` over a DataFrame and the per-request arithmetic of request
+logs (``_fleet``, ``_request_tables``, ``_requests``, ``_request_sums``), with one
+``name [unit]`` column parser (``_columns``).
 
 >>> from carbon import Q_, jsc, country
 >>> jsc(Q_(1, "kWh"), intensity=country("FRA"), pue=1.2)

@@ -9,6 +9,13 @@ phase and by ancestor; ``epc_all`` every product's, as one sparse triangular sol
 inference request, and ``compare_strategies`` finds the break-even request volume
 (``break_even``, ``cost_curve``: the one home of that arithmetic).
 
+Layout: the graph's state and single-item API (``_state``, ``_graph``), edge specs and argument
+checks (``_edges``), bulk builders (``_bulk``), validation with its report (``_validate``), the
+EPC walk and sparse solve beside its result types (``_epc``, ``_index``, ``_rollup``),
+per-request amortisation and break-even (``_amortise``), the ledger (``_ledger``,
+``_ledger_db``, ``_schema``, ``_serial``) and its table join (``_tables``), node-link JSON
+(``_json``), and published footprints (``_published``) beside the BERT-family example.
+
 >>> g = ProvenanceGraph()
 >>> g.add_dataset("wiki", name="English Wikipedia")
 >>> g.add_model("bert", name="BERT")

@@ -13,6 +13,13 @@ Tools users already have: :func:`read_codecarbon` and :func:`write_codecarbon` (
 ``emissions.csv``, both ways), :func:`log_to_mlflow` (the active MLflow run),
 :class:`TrainingMeter` as a Hugging Face or Lightning callback.
 
+Layout: the monitor and its windows (``_monitor``, ``_devices``, ``_decorator``,
+``_measurement``), the probes (``_gpu`` with ``_fake_nvml``, ``_rapl``, ``_estimate``,
+``_attributed`` over ``_process``), power limits (``_power_limit``), whole-process runs and
+their journal (``_run``, ``_journal``), PyTorch hooks and sweeps (``_training``, ``_inference``,
+``_batch_choice``), the comparison protocol and its statistics (``_compare``, ``_stats``), and
+the importers and exporters (``_codecarbon``, ``_codecarbon_write``, ``_mlflow``).
+
 >>> from measure import FakeNVML, ManualClock, Monitor, PowerTrace
 >>> clock = ManualClock()
 >>> mon = Monitor(nvml=FakeNVML([PowerTrace.constant(300.0)], clock=clock), cpu=None,
