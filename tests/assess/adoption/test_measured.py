@@ -6,7 +6,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assess import (
@@ -111,13 +111,12 @@ def test_a_conclusive_increase_is_not_an_energy_reduction() -> None:
     assert not a.flips  # no one-level change of the ratings makes it an energy reduction
 
 
-@given(lo=st.floats(0.05, 3.0), width=st.floats(0.0, 2.0), rated=st.sampled_from("LMH"))
-def test_advice_never_follows_an_inconclusive_measurement(lo: float, width: float,
+@given(lo=st.floats(0.05, 1.0), hi=st.floats(1.0, 4.0), rated=st.sampled_from("LMH"))
+def test_advice_never_follows_an_inconclusive_measurement(lo: float, hi: float,
                                                           rated: str) -> None:
     """Whatever the interval, a measurement that does not exclude a ratio of 1 leaves the
-    level and the verdict exactly as the ratings give them."""
-    hi = lo + width
-    assume(lo <= 1.0 <= hi)
+    level and the verdict exactly as the ratings give them (intervals built around 1: a
+    filter on random ones failed hypothesis's health check)."""
     base = RATED.replace("energy_reduction", rated)
     ratio = (lo + hi) / 2
     m = measurement("2 J", f"{2 * ratio} J", ratio_ci=(lo, hi), trials=10)
