@@ -59,7 +59,8 @@ def test_exit_code_is_passed_on(tmp_path: Path) -> None:
     assert "exited with code 4" in result.output
 
 
-def test_crashed_job_is_recovered_into_the_ledger(tmp_path: Path) -> None:
+def _crashed_journal(tmp_path: Path) -> Journal:
+    """A journal holding a job that began and checkpointed but never ended (a crash)."""
     journal = Journal(tmp_path / "j.jsonl")
     mon = Monitor(gpus=None, cpu="estimate", memory=None)
     journal.begin("dead", "killed run", devices=mon.devices)
@@ -67,6 +68,11 @@ def test_crashed_job_is_recovered_into_the_ledger(tmp_path: Path) -> None:
     sum(range(10**6))
     journal.checkpoint("dead", mon.peek("killed run"))
     mon.close()
+    return journal
+
+
+def test_crashed_job_is_recovered_into_the_ledger(tmp_path: Path) -> None:
+    journal = _crashed_journal(tmp_path)
     ledger = tmp_path / "l.sqlite"
     result = runner.invoke(app, ["measure", "--journal", str(journal.path), "--ledger",
                                  str(ledger), "--idle-seconds", "0.1", *SYSTEM, "--",
@@ -82,13 +88,7 @@ def test_crashed_job_is_recovered_into_the_ledger(tmp_path: Path) -> None:
 
 def test_a_recovered_job_stays_in_the_journal_until_a_ledger_records_it(tmp_path: Path) -> None:
     # bug: a run without --ledger marked the crashed job recovered: it was lost for good
-    journal = Journal(tmp_path / "j.jsonl")
-    mon = Monitor(gpus=None, cpu="estimate", memory=None)
-    journal.begin("dead", "killed run", devices=mon.devices)
-    mon.begin_window("killed run")
-    sum(range(10**6))
-    journal.checkpoint("dead", mon.peek("killed run"))
-    mon.close()
+    journal = _crashed_journal(tmp_path)
     base = ["measure", "--journal", str(journal.path), "--idle-seconds", "0"]
     first = runner.invoke(app, [*base, "--", sys.executable, "-c", "pass"])
     assert first.exit_code == 0 and "kept in the journal" in first.output
