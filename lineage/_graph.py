@@ -18,7 +18,7 @@ from lineage._edges import check_id, check_lifetime, edge_spec, job_facts
 from lineage._epc import EPC
 from lineage._errors import UnknownProductError
 from lineage._index import KIND_CODE
-from lineage._kinds import POLICY_CODE, Phase, Policy, ProductKind, parse
+from lineage._kinds import EDGE_KIND_CODE, POLICY_CODE, Phase, Policy, ProductKind, parse
 from lineage._reported import JobEntry, ReportedCarbon
 
 __all__ = ["ProvenanceGraph"]
@@ -156,8 +156,10 @@ class ProvenanceGraph(EPC, BulkBuild):
                     "usage", usage, f"an amount of {known}, like the parent's other usage edges")
         if ix.out_deg[c] > 0:
             self._unsafe = True  # the new edge may close a cycle: validate everything
-        e = ix.add_edge(p, c, POLICY_CODE[pol], s, u)
-        self._g.add_edge(parent, child, **spec.attrs(), _e=e)
+        e = ix.add_edge(p, c, POLICY_CODE[pol], s, u, kind=EDGE_KIND_CODE[spec.kind.value],
+                        given=spec.usage_given, unit=spec.usage_unit)
+        self._g.add_nodes_from((parent, child))  # new ids become placeholders
+        self._add_nx_edges([parent], [child], [ix.edge_attrs(e)])  # attrs: lineage._attrs
         self._dirty_nodes.update((p, c))
         self._dirty_parents.add(p)
         if pol is Policy.FULL:

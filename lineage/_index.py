@@ -5,7 +5,9 @@ module, 8 bytes an entry) appended as the graph is built, so a million products 
 million edges need no per-call conversion from networkx. Per parent, running sums of its
 out-edges (explicit shares, ``equal`` children, ``usage`` amounts) let one edge's weight be
 read in O(1) for the incremental path (:func:`edge_weight`), or every live edge's weight as
-arrays for the roll-up (:meth:`Index.live_edges`, solved in :mod:`lineage._rollup`).
+arrays for the roll-up (:meth:`Index.live_edges`, solved in :mod:`lineage._rollup`). The
+edges' and bulk products' attributes live here too (kind codes, usage as given, unit codes,
+names), read through the mappings of :mod:`lineage._attrs` that the networkx view stores.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from lineage._attrs import EdgeAttrs, NodeAttrs, attrs_types
 from lineage._kinds import POLICY_CODE, Policy
 
 __all__ = ["CUTOFF", "EQUAL", "FULL", "KIND_CODE", "SHARE", "USAGE", "Index", "edge_weight"]
@@ -86,6 +89,23 @@ class Index:
         self.usage = array("d")
         self.alive = bytearray()
         self.dead_edges = 0
+        self.ekind = array("b")  # edge kind, index into EDGE_KINDS
+        self.given = array("d")  # usage amount as given (in ``units[unit]``); 0 where none
+        self.unit = array("h")  # index into ``units``; -1: the edge has no usage
+        self.units: list[str] = []
+        self.names: list[str | None] = []  # product names of the bulk-added (else None)
+        self.edge_attrs: type[EdgeAttrs]  # edge id -> its attributes (lineage._attrs)
+        self.node_attrs: type[NodeAttrs]  # slot -> a bulk product's attributes
+        self.edge_attrs, self.node_attrs = attrs_types(self)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["edge_attrs"], state["node_attrs"]  # classes of this index: made anew
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.edge_attrs, self.node_attrs = attrs_types(self)
 
     # slots -----------------------------------------------------------------------------
     def slot(self, pid: str) -> int:
@@ -95,6 +115,7 @@ class Index:
             i = self.pos[pid] = len(self.ids)
             self.ids.append(pid)
             self.kind.append(0)
+            self.names.append(None)
             for a in (self.own_g, self.s_explicit, self.u_total):
                 a.append(0.0)
             for b in (self.n_jobs, self.n_any, self.n_equal, self.n_usage, self.n_full,
@@ -113,6 +134,7 @@ class Index:
             self.ids.extend(new)
             pos.update(zip(new, range(start, start + k), strict=True))
             self.kind.extend(bytes(k))
+            self.names.extend(itertools.repeat(None, k))
             zeros_f = bytes(8 * k)
             for a in (self.own_g, self.s_explicit, self.u_total, self.n_jobs, self.n_any,
                       self.n_equal, self.n_usage, self.n_full, self.out_deg, self.in_deg):
@@ -124,7 +146,9 @@ class Index:
         return len(self.ids)
 
     # edges -----------------------------------------------------------------------------
-    def add_edge(self, p: int, c: int, policy: int, share: float, usage: float) -> int:
+    def add_edge(self, p: int, c: int, policy: int, share: float, usage: float, *,
+                 kind: int = 0, given: float | None = None, unit: str | None = None) -> int:
+        """Append edge ``p -> c`` (``usage`` in base units; ``given`` in ``unit``): its id."""
         e = len(self.ep)
         self.ep.append(p)
         self.ec.append(c)
@@ -132,10 +156,21 @@ class Index:
         self.share.append(share)
         self.usage.append(usage)
         self.alive.append(1)
+        self.ekind.append(kind)
+        self.given.append(0.0 if given is None else given)
+        self.unit.append(-1 if given is None or unit is None else self.unit_code(unit))
         self._count(p, policy, share, usage, +1)
         self.out_deg[p] += 1
         self.in_deg[c] += 1
         return e
+
+    def unit_code(self, unit: str) -> int:
+        """The code of a usage unit in ``units`` (added when new)."""
+        try:
+            return self.units.index(unit)
+        except ValueError:
+            self.units.append(unit)
+            return len(self.units) - 1
 
     def remove_edge(self, e: int) -> None:
         p, c = self.ep[e], self.ec[e]

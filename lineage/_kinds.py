@@ -7,7 +7,8 @@ from typing import Any, TypeVar
 
 from carbon import UnknownKeyError
 
-__all__ = ["EDGE_KINDS", "PHASES", "EdgeKind", "Phase", "Policy", "ProductKind", "parse"]
+__all__ = ["EDGE_KINDS", "EDGE_KIND_CODE", "PHASES", "POLICY_CODE", "EdgeKind", "Phase",
+           "Policy", "ProductKind", "parse"]
 
 
 class ProductKind(StrEnum):
@@ -65,6 +66,9 @@ class Policy(StrEnum):
 
 EDGE_KINDS: tuple[str, ...] = tuple(k.value for k in EdgeKind)
 PHASES: tuple[str, ...] = tuple(p.value for p in Phase)
+
+#: Integer codes of the edge kinds in the fast arrays (``Index.ekind``), by value.
+EDGE_KIND_CODE: dict[str, int] = {k: i for i, k in enumerate(EDGE_KINDS)}
 
 #: Integer codes of the policies in the fast arrays (stable: stored nowhere but memory).
 POLICY_CODE: dict[Policy, int] = {p: i for i, p in enumerate(Policy)}

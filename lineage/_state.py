@@ -52,9 +52,24 @@ class GraphState:
 
         Node attributes: ``kind, name, lifetime, revision, licence, task, source``; edge
         attributes: ``kind, policy, share, usage, usage_unit`` and the private ``_e``.
-        Ids referenced by an edge but never added appear with no attributes.
+        Ids referenced by an edge but never added appear with no attributes. Edge attributes,
+        and those of products added in bulk, are read-only mappings over the index arrays
+        (:mod:`lineage._attrs`).
         """
         return self._g
+
+    def _add_nx_edges(self, parents: list[str], children: list[str], data: Any) -> None:
+        """The new edges in the networkx view, each with its read-only attribute mapping
+        (``data``), stored in the successor and predecessor maps as ``DiGraph.add_edges_from``
+        stores a dict (about half its time at hub scale: its per-edge checks were made on
+        arrays, and its copy of every attribute dict is skipped). The endpoints are nodes
+        already and no edge exists twice (the callers check)."""
+        g = self._g
+        succ, pred = g._succ, g._pred
+        for u, v, d in zip(parents, children, data, strict=True):
+            succ[u][v] = d
+            pred[v][u] = d
+        nx._clear_cache(g)
 
     def _touch(self, *, structure: bool) -> None:
         self._version += 1

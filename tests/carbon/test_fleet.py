@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import carbon
@@ -233,3 +233,58 @@ def test_column_kinds_are_checked() -> None:
                 np.array(["3600"], dtype=object)):
         with pytest.raises(InvalidValueError, match="duration"):
             asc_e_frame(frame(bad), breakdown=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 40), seed=st.integers(0, 2**32 - 1), block=st.sampled_from([1, 3, 7, 64]),
+       platform=st.sampled_from(["none", "concurrent_jobs", "platform_share"]),
+       products=st.sampled_from(["none", "product_lifetime", "product_requests"]),
+       embodied=st.booleans(), retraining=st.booleans())
+@example(n=9, seed=0, block=4, platform="concurrent_jobs", products="product_lifetime",
+         embodied=True, retraining=True)  # every term: the rates summed, times t once
+def test_totals_equal_a_naive_sum_of_the_formulas(n: int, seed: int, block: int, platform: str,
+                                                  products: str, embodied: bool,
+                                                  retraining: bool) -> None:
+    import carbon._fleet as fleet
+
+    rng = np.random.default_rng(seed)
+    a = {"energy [kWh]": rng.uniform(0, 5, n), "pue": rng.uniform(1, 2, n),
+         "intensity [gCO2e/kWh]": rng.uniform(0, 900, n), "duration [s]": rng.uniform(0, 60, n)}
+    t = a["duration [s]"]
+    want = a["energy [kWh]"] * a["pue"] * a["intensity [gCO2e/kWh]"]
+    if embodied:
+        a |= {"embodied [gCO2e]": rng.uniform(0, 9e6, n), "lifetime [s]": rng.uniform(1e7, 2e8, n),
+              "fraction": rng.uniform(0, 1, n)}
+        want = want + a["embodied [gCO2e]"] * t / a["lifetime [s]"] * a["fraction"]
+    if platform != "none":
+        a["platform_rate [gCO2e/s]"] = rng.uniform(0, 5, n)
+        split = rng.uniform(1, 50, n) if platform == "concurrent_jobs" else rng.uniform(0, 1, n)
+        a[platform] = split
+        want = want + a["platform_rate [gCO2e/s]"] * t * (
+            1 / split if platform == "concurrent_jobs" else split)
+    if products != "none":
+        a["epc [gCO2e]"] = rng.uniform(0, 1e9, n)
+        if products == "product_lifetime":
+            a |= {"product_lifetime [s]": rng.uniform(1e7, 2e8, n),
+                  "parallel_jobs": rng.uniform(1, 64, n)}
+            want = want + a["epc [gCO2e]"] * t / (a["product_lifetime [s]"] * a["parallel_jobs"])
+        else:
+            a["product_requests"] = rng.uniform(1, 1e9, n)
+            want = want + a["epc [gCO2e]"] / a["product_requests"]
+    if retraining:
+        a |= {"retraining [gCO2e]": rng.uniform(0, 1e5, n),
+              "retraining_requests": rng.uniform(1, 1e7, n)}
+        want = want + a["retraining [gCO2e]"] / a["retraining_requests"]
+    df = pd.DataFrame(a)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(fleet, "BLOCK_ROWS", block)
+        totals = carbon.asc_e_frame(df, breakdown=False).to_numpy()
+        parts = carbon.asc_e_frame(df)["asc_e [gCO2e]"].to_numpy()
+    np.testing.assert_allclose(totals, want, rtol=1e-9, atol=0)
+    np.testing.assert_allclose(totals, parts, rtol=1e-9, atol=0)
+    if embodied or products == "product_lifetime":  # an +inf denominator is still refused
+        col = "lifetime [s]" if embodied else "product_lifetime [s]"
+        bad = df.copy()
+        bad.loc[n - 1, col] = np.inf
+        with pytest.raises(InvalidValueError, match=rf"{col.split()[0]} \[s\]\[{n - 1}\]"):
+            carbon.asc_e_frame(bad, breakdown=False)

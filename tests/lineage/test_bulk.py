@@ -139,3 +139,16 @@ def test_a_bulk_edge_that_closes_a_cycle_is_found(g: ProvenanceGraph) -> None:
     g.derive_many(["a"], ["c"], "derived_from")
     assert [p.code for p in g.validate().problems] == ["cycle"]
 
+
+
+def test_a_large_batch_pays_for_its_first_collection(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    import lineage._bulk as bulk
+
+    monkeypatch.setattr(bulk, "COLLECT_AFTER", 500)
+    g = ProvenanceGraph()
+    g.add_products([f"m{i}" for i in range(2000)], kind="model")  # 2000 attribute mappings
+    assert gc.isenabled() and gc.get_count()[0] < 500  # collected before returning
+    g.derive_many(["m1"], ["m0"], "fine_tuned_from")  # a small batch: left to Python
+    assert gc.isenabled() and g.nx.edges["m0", "m1"]["kind"] == "fine_tuned_from"

@@ -27,3 +27,9 @@ def test_hub_spec_is_deterministic_and_hub_shaped() -> None:
 def test_without_jobs_every_epc_is_a_lower_bound() -> None:
     g = hub_graph(500, seed=1, jobs=False)
     assert not g.jobs() and not g.epc_all()["complete"].any()
+
+
+def test_stages_are_reported_in_order() -> None:
+    seen: list[str] = []
+    hub_graph(300, seed=3, on_stage=seen.append)
+    assert seen == ["spec", "products", "edges", "freed", "jobs"]
