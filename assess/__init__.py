@@ -20,78 +20,109 @@ The most used names are re-exported here.
 
 from __future__ import annotations
 
-from assess.adoption import (
-    BARRIERS,
-    CHARACTERISTICS,
-    EXAMPLES,
-    TACTIC_GROUPS,
-    Advice,
-    Assessment,
-    Basis,
-    BeforeAfter,
-    BusinessCase,
-    Calibration,
-    CalibrationError,
-    CalibrationFinding,
-    CalibrationReport,
-    Change,
-    Characteristics,
-    ClaimedSaving,
-    Contribution,
-    Evidence,
-    Level,
-    MeasuredThresholds,
-    Money,
-    Organisation,
-    OrganisationFile,
-    Rating,
-    SensitivityPoint,
-    StandaloneContribution,
-    Technique,
-    Verdict,
-    advise,
-    apply_measurement,
-    assess_techniques,
-    business_case,
-    disruption_level,
-    energy_reduction_level,
-    load_calibration,
-    load_organisation,
-    load_techniques,
-    published_calibration,
-    tactics,
-    technique,
-    techniques,
-    validate_calibration,
-)
-from assess.datasheet import (
-    Alternative,
-    CarbonFigure,
-    Datasheet,
-    alternative_from_graph,
-    build_datasheet,
-    datasheet_schema,
-    portfolio,
-    portfolio_from_datasheets,
-    render_hf_yaml,
-    render_html,
-    render_json,
-    render_markdown,
-    validate_datasheet_json,
-    write_portfolio,
-)
-from assess.fleet import (
-    RequestReport,
-    RequestTables,
-    account_requests,
-    device_table,
-    model_table,
-    model_table_from_ledger,
-    partial_sums,
-    read_devices,
-    request_carbon,
-    summarise,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from assess.adoption import (
+        BARRIERS,
+        CHARACTERISTICS,
+        EXAMPLES,
+        TACTIC_GROUPS,
+        Advice,
+        Assessment,
+        Basis,
+        BeforeAfter,
+        BusinessCase,
+        Calibration,
+        CalibrationError,
+        CalibrationFinding,
+        CalibrationReport,
+        Change,
+        Characteristics,
+        ClaimedSaving,
+        Contribution,
+        Evidence,
+        Level,
+        MeasuredThresholds,
+        Money,
+        Organisation,
+        OrganisationFile,
+        Rating,
+        SensitivityPoint,
+        StandaloneContribution,
+        Technique,
+        Verdict,
+        advise,
+        apply_measurement,
+        assess_techniques,
+        business_case,
+        disruption_level,
+        energy_reduction_level,
+        load_calibration,
+        load_organisation,
+        load_techniques,
+        published_calibration,
+        tactics,
+        technique,
+        techniques,
+        validate_calibration,
+    )
+    from assess.datasheet import (
+        Alternative,
+        CarbonFigure,
+        Datasheet,
+        alternative_from_graph,
+        build_datasheet,
+        datasheet_schema,
+        portfolio,
+        portfolio_from_datasheets,
+        render_hf_yaml,
+        render_html,
+        render_json,
+        render_markdown,
+        validate_datasheet_json,
+        write_portfolio,
+    )
+    from assess.fleet import (
+        RequestReport,
+        RequestTables,
+        account_requests,
+        device_table,
+        model_table,
+        model_table_from_ledger,
+        partial_sums,
+        read_devices,
+        request_carbon,
+        summarise,
+    )
+
+#: Each public name's module, imported on first use (PEP 562): ``modelcarbon --help`` needs
+#: none of them
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "assess.adoption": (
+        "BARRIERS", "CHARACTERISTICS", "EXAMPLES", "TACTIC_GROUPS", "Advice", "Assessment",
+        "Basis", "BeforeAfter", "BusinessCase", "Calibration", "CalibrationError",
+        "CalibrationFinding", "CalibrationReport", "Change", "Characteristics", "ClaimedSaving",
+        "Contribution", "Evidence", "Level", "MeasuredThresholds", "Money", "Organisation",
+        "OrganisationFile", "Rating", "SensitivityPoint", "StandaloneContribution", "Technique",
+        "Verdict", "advise", "apply_measurement", "assess_techniques", "business_case",
+        "disruption_level", "energy_reduction_level", "load_calibration", "load_organisation",
+        "load_techniques", "published_calibration", "tactics", "technique", "techniques",
+        "validate_calibration",
+    ),
+    "assess.datasheet": (
+        "Alternative", "CarbonFigure", "Datasheet", "alternative_from_graph", "build_datasheet",
+        "datasheet_schema", "portfolio", "portfolio_from_datasheets", "render_hf_yaml",
+        "render_html", "render_json", "render_markdown", "validate_datasheet_json",
+        "write_portfolio",
+    ),
+    "assess.fleet": (
+        "RequestReport", "RequestTables", "account_requests", "device_table", "model_table",
+        "model_table_from_ledger", "partial_sums", "read_devices", "request_carbon", "summarise",
+    ),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = [
     "BARRIERS",
@@ -161,3 +192,17 @@ __all__ = [
     "validate_datasheet_json",
     "write_portfolio",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module of a public name on first use (PEP 562), then keep the name here."""
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

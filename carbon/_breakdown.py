@@ -1,9 +1,17 @@
 """ASC^e of one job as a breakdown whose parts sum to its total; JSC, ASC, JSC^e are views.
 
-    JSC    = operational + facility overhead          (sum_s E_s * PUE_s * CI_s)
+    JSC    = operational + facility overhead + idle   (sum_s E_s * PUE_s * CI_s)
     ASC    = JSC + embodied hardware                  (+ sum_s EC_s * t_s / LT_s * u_s)
     JSC^e  = JSC + platform                           (+ R_p * t / n_concurrent)
     ASC^e  = JSC^e + embodied + products + retraining (+ sum_p EPC_p * t / (LT_p * n_par) + cf_rt/n)
+
+Idle and infrastructure energy (``EnergyUse.role = "idle"``: the idle draw of held devices and
+the facility's infrastructure while the job ran, as BLOOM's life-cycle study counts it) is a
+part of its own, ``idle = sum_i E_i * PUE_i * CI_i`` over those figures, inside JSC (it is the
+job's electricity, Scope 2), with an uncertainty group of its own. An idle figure adds no
+embodied share: a system's time is charged once, by its dynamic figure. Where the idle figure
+already includes the facility's infrastructure (BLOOM's does), give that facility a PUE of 1 so
+that the overhead is not counted twice.
 
 The scalar path reads canonical magnitudes from validated records (no unit conversions) and
 uses the same kernels as the fleet path.
@@ -13,8 +21,10 @@ errors, the root-sum-square of weighted absolute uncertainties (:func:`carbon.co
 part is linear in one stated input, so its uncertainty is the part's formula applied to that
 input's uncertainty::
 
-    u(JSC)       = sqrt( sum_s (u(E_s) * PUE_s * CI_s)^2 )   (operational + overhead of one
+    u(jsc)       = sqrt( sum_s (u(E_s) * PUE_s * CI_s)^2 )   (operational + overhead of one
                                                               energy figure move together)
+    u(idle)      = sqrt( sum_i (u(E_i) * PUE_i * CI_i)^2 )   (idle and infrastructure figures)
+    u(JSC)       = sqrt( u(jsc)^2 + u(idle)^2 )
     u(embodied)  = sqrt( sum_s (u(EC_s) * t_s / LT_s * u_s)^2 )
     u(platform)  = u(R_p) * t / n_concurrent
     u(products)  = sqrt( sum_p (u(EPC_p) * t / (LT_p * n_par))^2 )   (or u(EPC_m) / N)
@@ -54,14 +64,17 @@ __all__ = ["PARTS", "UNCERTAINTY_GROUPS", "Breakdown", "SystemLine", "asc_e"]
 
 #: The parts of ASC^e, in report order.
 PARTS: tuple[str, ...] = (
-    "operational", "overhead", "embodied", "platform", "products", "retraining",
+    "operational", "overhead", "idle", "embodied", "platform", "products", "retraining",
 )
 
-#: The independent sources of uncertainty of a breakdown (JSC is operational + overhead,
-#: whose errors come from the same energy figures and move together).
-UNCERTAINTY_GROUPS: tuple[str, ...] = ("jsc", "embodied", "platform", "products", "retraining")
+#: The independent sources of uncertainty of a breakdown (``jsc`` is operational + overhead,
+#: whose errors come from the same energy figures and move together; ``idle`` the idle and
+#: infrastructure energy).
+UNCERTAINTY_GROUPS: tuple[str, ...] = ("jsc", "idle", "embodied", "platform", "products",
+                                       "retraining")
 
 _NOT_GIVEN = Uncertainty.missing("uncertainty not given to the Breakdown")
+_NOTHING = Uncertainty.known(0.0)  # a part with no inputs: nothing added, nothing uncertain
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +90,8 @@ class SystemLine:
     operational_g: float
     overhead_g: float
     embodied_g: float | None  # None: the system's embodied carbon is unknown
+    role: str = "dynamic"  # "idle": booked in the idle part (operational_g + overhead_g)
+    facility: Any = None  # the Facility record (its instruments give market-based figures)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +123,9 @@ class Breakdown:
     platform_u: Uncertainty = _NOT_GIVEN
     products_u: Uncertainty = _NOT_GIVEN
     retraining_u: Uncertainty = _NOT_GIVEN
+    #: Idle and infrastructure energy's carbon, after PUE [gCO2e], and its uncertainty.
+    idle_g: float = 0.0
+    idle_u: Uncertainty = _NOTHING
 
     @property
     def facility_energy(self) -> Any:
@@ -120,6 +138,12 @@ class Breakdown:
         return quantity(sum(s.energy_kwh for s in self.systems), "kWh")
 
     @property
+    def idle_energy(self) -> Any:
+        """Idle and infrastructure energy after PUE [kWh quantity] (inside ``facility_energy``)."""
+        return quantity(sum(s.energy_kwh * s.pue for s in self.systems if s.role == "idle"),
+                        "kWh")
+
+    @property
     def complete(self) -> bool:
         """True when nothing is left out; otherwise every total is a lower bound."""
         return not self.unknown
@@ -127,7 +151,7 @@ class Breakdown:
     # views -----------------------------------------------------------------------------
     @property
     def jsc_g(self) -> float:
-        return self.operational_g + self.overhead_g
+        return self.operational_g + self.overhead_g + self.idle_g
 
     @property
     def asc_g(self) -> float:
@@ -144,7 +168,7 @@ class Breakdown:
 
     @property
     def jsc(self) -> Any:
-        """JSC [gCO2e]: operational carbon including facility overhead."""
+        """JSC [gCO2e]: operational carbon including facility overhead and idle energy."""
         return quantity(self.jsc_g, "gCO2e")
 
     @property
@@ -168,8 +192,8 @@ class Breakdown:
     def uncertainty_of(self, view: str = "asc_e") -> Uncertainty:
         """The uncertainty of a view (``jsc``, ``asc``, ``jsc_e``, ``asc_e``): the
         root-sum-square of its groups' (module docstring), unknown with reasons when one is."""
-        groups = {"jsc": ("jsc",), "asc": ("jsc", "embodied"), "jsc_e": ("jsc", "platform"),
-                  "asc_e": UNCERTAINTY_GROUPS}[view]
+        groups = {"jsc": ("jsc", "idle"), "asc": ("jsc", "idle", "embodied"),
+                  "jsc_e": ("jsc", "idle", "platform"), "asc_e": UNCERTAINTY_GROUPS}[view]
         return combine(getattr(self, f"{g}_u") for g in groups)
 
     @property
@@ -191,12 +215,12 @@ class Breakdown:
     @property
     def jsc_uncertainty_g(self) -> float | None:
         """+- on JSC [gCO2e] from the energy figures alone; None when one is unknown."""
-        return self.jsc_u.g
+        return self.uncertainty_of("jsc").g
 
     @property
     def jsc_uncertainty(self) -> Any | None:
         """+- on JSC [gCO2e quantity] from the energy figures alone; None when unknown."""
-        return self.jsc_u.quantity
+        return self.uncertainty_of("jsc").quantity
 
     @property
     def asc_uncertainty(self) -> Any | None:
@@ -204,19 +228,21 @@ class Breakdown:
         return self.uncertainty_of("asc").quantity
 
     def parts(self) -> dict[str, Any]:
-        """The six parts as quantities, in report order; they sum to ``asc_e``."""
+        """The seven parts (:data:`PARTS`) as quantities, in report order; they sum to
+        ``asc_e``."""
         return {p: quantity(getattr(self, f"{p}_g"), "gCO2e") for p in PARTS}
 
     def __add__(self, other: Breakdown) -> Breakdown:
         """Two jobs together: parts add; each group's uncertainty is the root-sum-square of
         the two (the jobs' errors taken as independent)."""
-        op, ov, emb, plat, prod, rt = (getattr(self, f"{p}_g") + getattr(other, f"{p}_g")
-                                       for p in PARTS)
+        op, ov, idle, emb, plat, prod, rt = (
+            getattr(self, f"{p}_g") + getattr(other, f"{p}_g") for p in PARTS)
         unknown = self.unknown + tuple(r for r in other.unknown if r not in self.unknown)
-        us = [combine([getattr(self, f"{g}_u"), getattr(other, f"{g}_u")])
-              for g in UNCERTAINTY_GROUPS]
+        u_jsc, u_idle, u_emb, u_plat, u_prod, u_rt = (
+            combine([getattr(self, f"{g}_u"), getattr(other, f"{g}_u")])
+            for g in UNCERTAINTY_GROUPS)
         return Breakdown(op, ov, emb, plat, prod, rt, self.systems + other.systems, unknown,
-                         *us)
+                         u_jsc, u_emb, u_plat, u_prod, u_rt, idle_g=idle, idle_u=u_idle)
 
 
 def asc_e(job: Job) -> Breakdown:
@@ -238,10 +264,11 @@ def asc_e(job: Job) -> Breakdown:
     (25.0, 425.0)
     """
     t = job.duration.magnitude  # type: ignore[union-attr]
-    op = ov = emb = 0.0
+    op = ov = emb = idle = 0.0
     lines = []
     unknown: list[str] = []
     u_jsc: list[Uncertainty] = []
+    u_idle: list[Uncertainty] = []
     u_emb: list[Uncertainty] = []
     for use in job.energy:
         sys = use.system
@@ -251,8 +278,11 @@ def asc_e(job: Job) -> Breakdown:
         o = e * ci
         h = overhead_kernel(e, fac.pue, ci)
         held = t if use.duration is None else use.duration.magnitude
+        is_idle = use.role == "idle"
         ec: float | None
-        if sys.embodied is None:
+        if is_idle:  # the system's time is charged once, by its dynamic figure
+            ec = 0.0
+        elif sys.embodied is None:
             ec = None
             reason = f"embodied carbon of {sys.name}: {sys.embodied_unknown}"
             if reason not in unknown:
@@ -266,13 +296,17 @@ def asc_e(job: Job) -> Breakdown:
                 Uncertainty.missing(f"embodied carbon of {sys.name}: no stated uncertainty")
                 if sys.embodied_uncertainty is None else Uncertainty.known(embodied_kernel(
                     sys.embodied_uncertainty.magnitude, held, working, use.fraction)))
-        op += o
-        ov += h
+        if is_idle:
+            idle += o + h
+        else:
+            op += o
+            ov += h
         ue = None if use.uncertainty is None else use.uncertainty.magnitude
-        u_jsc.append(Uncertainty.missing(
-            f"energy on {sys.name} ({use.provenance}): no stated uncertainty")
+        (u_idle if is_idle else u_jsc).append(Uncertainty.missing(
+            f"{use.role} energy on {sys.name} ({use.provenance}): no stated uncertainty")
             if ue is None else Uncertainty.known(ue * fac.pue * ci))
-        lines.append(SystemLine(sys.name, e, ue, str(use.provenance), fac.pue, ci, o, h, ec))
+        lines.append(SystemLine(sys.name, e, ue, str(use.provenance), fac.pue, ci, o, h, ec,
+                                str(use.role), fac))
     plat = 0.0
     u_plat = Uncertainty.known(0.0)
     if job.platform is not None:
@@ -301,10 +335,11 @@ def asc_e(job: Job) -> Breakdown:
         u_rt = (Uncertainty.missing("re-training carbon: no stated uncertainty")
                 if r.uncertainty is None else
                 Uncertainty.known(retraining_kernel(r.uncertainty.magnitude, r.requests)))
-    for part, grams in zip(PARTS, (op, ov, emb, plat, prod, rt), strict=True):
+    for part, grams in zip(PARTS, (op, ov, idle, emb, plat, prod, rt), strict=True):
         if not math.isfinite(grams):  # inputs near the float limit: an error, never inf
             raise InvalidValueError(f"{job.name}: {part}", "inf", "inputs whose carbon is "
                                     "a finite amount (the result overflowed float64: check "
                                     "the units)")
     return Breakdown(op, ov, emb, plat, prod, rt, tuple(lines), tuple(unknown),
-                     combine(u_jsc), combine(u_emb), u_plat, combine(u_prod), u_rt)
+                     combine(u_jsc), combine(u_emb), u_plat, combine(u_prod), u_rt,
+                     idle_g=idle, idle_u=combine(u_idle))

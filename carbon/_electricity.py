@@ -21,16 +21,26 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache, cached_property
 from importlib import resources
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
 
 from carbon._checks import unit_interval
 from carbon._errors import DataError, InvalidValueError, UnknownKeyError
 from carbon._hourly_join import DenseHours, HourJoin
+from carbon._lazy import is_pandas, lazy_module
 from carbon._units import magnitude, quantity, short, shown
 from carbon._utc import HOUR_NS, utc_ns
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_module("pandas")  # imported on first use: carbon's formulas need no pandas
+
+if TYPE_CHECKING:
+    Series = pd.Series
+else:  # pydantic reads HourlyIntensity's annotations (a record's mix): no pandas for them
+    Series = Any
 
 __all__ = [
     "Basis",
@@ -193,12 +203,24 @@ class SourceMix(_Flat):
         object.__setattr__(self, "gco2e_per_kwh", _mix_magnitude(self.shares, self.factors))
 
 
+_COUNTRY_TEXT = ("iso_code", "country_name", "source")
+
+
+@cache
+def _country_rows() -> dict[str, dict[str, str]]:
+    """The shipped table's rows by ISO code, as text (a lookup needs no pandas)."""
+    path = resources.files("carbon") / "_data" / "grid_intensity.csv"
+    with path.open(encoding="utf-8") as f:
+        return {row["iso_code"]: row for row in csv.DictReader(f)}
+
+
 @cache
 def country_table() -> pd.DataFrame:
     """The shipped annual intensity per country [2], indexed by ISO 3166-1 alpha-3 code."""
-    path = resources.files("carbon") / "_data" / "grid_intensity.csv"
-    with path.open(encoding="utf-8") as f:
-        df = pd.read_csv(f)
+    df = pd.DataFrame(list(_country_rows().values()))
+    for column in df.columns:
+        if column not in _COUNTRY_TEXT:
+            df[column] = pd.to_numeric(df[column])
     return df.set_index("iso_code")
 
 
@@ -217,24 +239,25 @@ def country(code_or_name: str) -> ConstantIntensity:
     ...
     carbon._errors.UnknownKeyError: country='Frnace' is invalid: ... (did you mean ['France']?)
     """
-    table = country_table()
+    rows = _country_rows()
     if not isinstance(code_or_name, str):
         raise UnknownKeyError("country", shown(code_or_name), "an ISO 3166-1 alpha-3 code or a "
                               "country name (a string)")
     key = code_or_name.strip()
-    if key.upper() in table.index:
+    if key.upper() in rows:
         code = key.upper()
     else:
-        by_name = {str(n).casefold(): i for i, n in table["country_name"].items()}
+        by_name = {row["country_name"].casefold(): c for c, row in rows.items()}
         if key.casefold() not in by_name:
-            close = difflib.get_close_matches(key, list(table["country_name"].astype(str)), n=3)
+            close = difflib.get_close_matches(key, [r["country_name"] for r in rows.values()],
+                                              n=3)
             raise UnknownKeyError(
                 "country", short(code_or_name),
                 "an ISO 3166-1 alpha-3 code or a country name in the shipped table"
                 f" (did you mean {close}?)",
             )
         code = str(by_name[key.casefold()])
-    row = table.loc[code].to_dict()
+    row = rows[code]
     return ConstantIntensity(
         gco2e_per_kwh=float(row["carbon_intensity_gco2e_per_kwh"]),
         source=f"{row['country_name']} {int(row['year'])}: {row['source']}",
@@ -256,7 +279,7 @@ class HourlyIntensity:
     150.0
     """
 
-    series: pd.Series
+    series: Series
     source: str
     region: str | None = None
     kind: Kind = "average"
@@ -264,6 +287,8 @@ class HourlyIntensity:
 
     def __post_init__(self) -> None:
         s = self.series
+        if not is_pandas(s, "Series"):
+            raise DataError("series", type(s).__name__, "a pandas Series of gCO2e/kWh")
         if not isinstance(s.index, pd.DatetimeIndex):
             raise DataError("series.index", type(s.index).__name__,
                             "a DatetimeIndex of hour starts")

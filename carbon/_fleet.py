@@ -32,11 +32,14 @@ from carbon._columns import column_factor, parse_header
 from carbon._errors import DataError, InvalidValueError, UnitMismatchError
 from carbon._kernels import (
     embodied_kernel,
+    embodied_rate_kernel,
     jsc_kernel,
     overhead_kernel,
     platform_kernel,
+    platform_rate_kernel,
     product_by_requests_kernel,
     product_kernel,
+    product_rate_kernel,
     retraining_kernel,
 )
 from carbon._units import ureg
@@ -168,25 +171,23 @@ _min, _max = np.minimum.reduce, np.maximum.reduce
 _MAX_FLOAT = float(np.finfo(np.float64).max)
 
 
-def _block(df: pd.DataFrame, c: _Col, sl: slice) -> np.ndarray:
+def _block(df: pd.DataFrame, c: _Col, hi: float | None, scratch: np.ndarray | None,
+           start: int, stop: int) -> np.ndarray:
     """One block of a column in canonical units, checked by one or two reductions (cache-hot).
 
     ``min`` propagates NaN, so NaN and values below the bound fail it; bounded and denominator
-    columns also check ``max`` (an +inf denominator would silently give 0). An +inf elsewhere
-    makes the block's total non-finite, checked once per block. Only on failure does a slow
+    columns also check ``max`` against ``hi`` (an +inf denominator would silently give 0). An
+    +inf elsewhere makes the block's total non-finite, checked once per block. A column with a
+    unit factor is scaled into ``scratch`` (no temporary a block). Only on failure does a slow
     pass over the whole column find the row to name.
     """
-    b = c.array[sl]
-    if c.factor != 1.0:
-        b = b * c.factor
+    b = c.array[start:stop]
+    if scratch is not None:
+        b = np.multiply(b, c.factor, out=scratch[: stop - start])
     lo = _min(b)  # the ufunc's reduce itself: ndarray.min adds a Python wrapper per call
-    if c.lower is not None:
-        ok = bool(lo > c.lower) if c.strict else bool(lo >= c.lower)
-    else:
-        ok = bool(np.isfinite(lo))
-    if ok and c.needs_max:
-        hi = _max(b)
-        ok = bool(hi <= _MAX_FLOAT) and (c.upper is None or bool(hi <= c.upper))
+    ok = np.isfinite(lo) if c.lower is None else (lo > c.lower if c.strict else lo >= c.lower)
+    if ok and hi is not None:
+        ok = _max(b) <= hi
     if not ok:
         _locate(df, c.col, c.array * c.factor if c.factor != 1.0 else c.array,
                 c.lower, c.strict, c.upper)
@@ -227,6 +228,9 @@ def asc_e_frame(df: pd.DataFrame, *, breakdown: bool = True,
              "intensity": _spec(df, cols, "intensity"), "duration": _spec(df, cols, "duration")}
     # each term: (part, kernel, arguments: a column key (str) or a constant (float))
     terms: list[tuple[str, Any, tuple[str | float, ...]]] = []
+    # the parts proportional to the duration, as rates (kernel, arguments): a sum only adds
+    # them and multiplies by the duration once
+    rates: dict[str, tuple[Any, tuple[str | float, ...]]] = {}
 
     if _need(cols, "embodied", ("embodied", "lifetime")):
         specs["embodied"] = _spec(df, cols, "embodied")
@@ -236,6 +240,7 @@ def asc_e_frame(df: pd.DataFrame, *, breakdown: bool = True,
             specs["fraction"] = _spec(df, cols, "fraction", upper=1.0)
             frac = "fraction"
         terms.append(("embodied", embodied_kernel, ("embodied", "duration", "lifetime", frac)))
+        rates["embodied"] = (embodied_rate_kernel, ("embodied", "lifetime", frac))
     if "platform_rate" in cols:
         if ("concurrent_jobs" in cols) == ("platform_share" in cols):
             raise DataError("columns", sorted(cols),
@@ -246,10 +251,12 @@ def asc_e_frame(df: pd.DataFrame, *, breakdown: bool = True,
             specs["concurrent_jobs"] = _spec(df, cols, "concurrent_jobs", lower=1.0)
             terms.append(("platform", _equal_split_kernel,
                           ("platform_rate", "duration", "concurrent_jobs")))
+            rates["platform"] = (np.divide, ("platform_rate", "concurrent_jobs"))
         else:
             specs["platform_share"] = _spec(df, cols, "platform_share", upper=1.0)
             terms.append(("platform", platform_kernel,
                           ("platform_rate", "duration", "platform_share")))
+            rates["platform"] = (platform_rate_kernel, ("platform_rate", "platform_share"))
     elif "concurrent_jobs" in cols or "platform_share" in cols:
         raise DataError("columns", sorted(cols), "'platform_rate [C/T]' beside the platform split")
     if "epc" in cols:
@@ -266,6 +273,7 @@ def asc_e_frame(df: pd.DataFrame, *, breakdown: bool = True,
                 npar = "parallel_jobs"
             terms.append(("products", product_kernel,
                           ("epc", "duration", "product_lifetime", npar)))
+            rates["products"] = (product_rate_kernel, ("epc", "product_lifetime", npar))
         else:
             specs["product_requests"] = _spec(df, cols, "product_requests", strict=True)
             terms.append(("products", product_by_requests_kernel, ("epc", "product_requests")))
@@ -280,23 +288,53 @@ def asc_e_frame(df: pd.DataFrame, *, breakdown: bool = True,
     total = np.empty(n)
     parts = ({p: np.empty(n) for p in ("operational", "overhead", *(t[0] for t in terms))}
              if breakdown else {})
-    buf = np.empty(min(n, BLOCK_ROWS))
+    rows = min(n, BLOCK_ROWS)
+    buf = np.empty(rows)
+    # per column: its spec, the max bound to check (None: none) and a buffer when scaled
+    checks = [(c, (_MAX_FLOAT if c.upper is None else c.upper) if c.needs_max else None,
+               np.empty(rows) if c.factor != 1.0 else None) for c in specs.values()]
+    # each term's arguments as positions in ``vals``: each column's block, then the constants
+    consts = [a for args in [t[2] for t in terms] + [r[1] for r in rates.values()]
+              for a in args if not isinstance(a, str)]
+    at = {k: j for j, k in enumerate(specs)}
+    vals: list[Any] = [None] * len(specs) + consts
+
+    def where(args: tuple[str | float, ...]) -> tuple[int, ...]:
+        return tuple(at[a] if isinstance(a, str) else len(specs) + consts.index(a) for a in args)
+
+    if breakdown or len(rates) < 2:  # every part on its own
+        plan = [(kernel, where(args), parts.get(part)) for part, kernel, args in terms]
+        per_s: list[tuple[Any, tuple[int, ...]]] = []
+    else:  # the sum: the rates added, times the duration once (the same formulas)
+        plan = [(kernel, where(args), None) for part, kernel, args in terms
+                if part not in rates]
+        per_s = [(kernel, where(args)) for kernel, args in rates.values()]
+        rate = np.empty(rows)
+    energy, pue, intensity, duration = (at[k] for k in ("energy", "pue", "intensity",
+                                                        "duration"))
     for start in range(0, n, BLOCK_ROWS):
-        sl = slice(start, min(start + BLOCK_ROWS, n))
-        b = {k: _block(df, c, sl) for k, c in specs.items()}
-        tot = total[sl]
+        stop = min(start + BLOCK_ROWS, n)
+        for j, (c, hi, scratch) in enumerate(checks):
+            vals[j] = _block(df, c, hi, scratch, start, stop)
+        tot = total[start:stop]
         if breakdown:
-            op = np.multiply(b["energy"], b["intensity"], out=parts["operational"][sl])
-            ov = overhead_kernel(b["energy"], b["pue"], b["intensity"],
-                                 out=parts["overhead"][sl])
+            op = np.multiply(vals[energy], vals[intensity], out=parts["operational"][start:stop])
+            ov = overhead_kernel(vals[energy], vals[pue], vals[intensity],
+                                 out=parts["overhead"][start:stop])
             np.add(op, ov, out=tot)
         else:
-            jsc_kernel(b["energy"], b["pue"], b["intensity"], out=tot)
-        for part, kernel, args in terms:
-            out = parts[part][sl] if breakdown else buf[: sl.stop - sl.start]
-            tot += kernel(*(b[a] if isinstance(a, str) else a for a in args), out=out)
-        if not np.isfinite(tot.sum()):
-            _finite(df, cols, total, sl)
+            jsc_kernel(vals[energy], vals[pue], vals[intensity], out=tot)
+        for kernel, pos, whole in plan:
+            out = buf[: stop - start] if whole is None else whole[start:stop]
+            tot += kernel(*map(vals.__getitem__, pos), out=out)
+        if per_s:  # the rates summed into ``r``, times the duration once
+            r = per_s[0][0](*map(vals.__getitem__, per_s[0][1]), out=rate[: stop - start])
+            for kernel, pos in per_s[1:]:
+                r += kernel(*map(vals.__getitem__, pos), out=buf[: stop - start])
+            tot += np.multiply(r, vals[duration], out=r)
+        # max propagates NaN; an +inf fails the bound too (the total is a sum of parts >= 0)
+        if not _max(tot) <= _MAX_FLOAT:
+            _finite(df, cols, total, slice(start, stop))
 
     names = ["operational", "overhead", *(t[0] for t in terms)]
     if not breakdown:
@@ -339,7 +377,7 @@ def _as_pint(out: Any) -> Any:
     return res
 
 
-_PARTS = ("operational", "overhead", "embodied", "platform", "products", "retraining")
+_PARTS = ("operational", "overhead", "idle", "embodied", "platform", "products", "retraining")
 
 
 def _equal_split_kernel(rate: np.ndarray, t: np.ndarray, n_conc: np.ndarray,

@@ -21,10 +21,9 @@ References
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from carbon._checks import at_least, positive, unit_interval
 from carbon._electricity import EnergyMix
@@ -37,7 +36,13 @@ from carbon._kernels import (
     product_kernel,
     retraining_kernel,
 )
+from carbon._lazy import lazy_module
 from carbon._units import magnitude, quantity
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_module("pandas")  # imported on first use: carbon's formulas need no pandas
 
 __all__ = [
     "embodied_share",

@@ -18,12 +18,18 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from carbon._errors import DataError
+from carbon._lazy import lazy_module
 from carbon._utc import HOUR_NS
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_module("pandas")  # imported on first use: carbon's formulas need no pandas
 
 __all__ = ["MAX_DENSE_HOURS", "DenseHours", "HourJoin", "iso_hour", "region_codes"]
 

@@ -13,10 +13,9 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
-import pandas as pd
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -29,10 +28,23 @@ from pydantic import (
 
 from carbon._electricity import ConstantIntensity, EnergyMix, HourlyIntensity
 from carbon._errors import InvalidValueError, ModelCarbonError, UnitMismatchError
-from carbon._quantity_types import Carbon, CarbonRate, CarriedError, Energy, Time
-from carbon._units import magnitude, quantity
+from carbon._instruments import ContractualInstrument
+from carbon._lazy import is_pandas, lazy_module
+from carbon._quantity_types import Carbon, CarbonRate, CarriedError, Energy, Intensity, Time
+from carbon._units import magnitude, quantity, shown
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_module("pandas")  # imported on first use: carbon's formulas need no pandas
+
+if TYPE_CHECKING:
+    PowerTrace = pd.Series
+else:  # pydantic reads the annotation when the class is made: no pandas for it
+    PowerTrace = Any
 
 __all__ = [
+    "EnergyRole",
     "EnergyUse",
     "Facility",
     "Job",
@@ -52,6 +64,13 @@ class Provenance(StrEnum):
     SAMPLED = "sampled"  # integrated power readings
     ESTIMATED = "estimated"  # TDP and utilisation, or a stated wattage
     REPORTED = "reported"  # given by a person or a paper
+
+
+class EnergyRole(StrEnum):
+    """What an energy figure is (specs/metrics.md, "Idle and infrastructure energy")."""
+
+    DYNAMIC = "dynamic"  # the job's own draw on the system (the default)
+    IDLE = "idle"  # idle draw of held devices and the facility infrastructure while it ran
 
 
 class Record(BaseModel):
@@ -90,7 +109,7 @@ class Record(BaseModel):
 
 
 def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, (pd.Series, pd.DataFrame)) or isinstance(b, (pd.Series, pd.DataFrame)):
+    if is_pandas(a, "Series", "DataFrame") or is_pandas(b, "Series", "DataFrame"):
         return type(a) is type(b) and bool(a.equals(b))
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
@@ -128,15 +147,36 @@ def _translate(record: str, e: ValidationError) -> ModelCarbonError:
 class Facility(Record):
     """Where systems run: a PUE and the electricity that feeds them.
 
-    >>> from carbon import country
+    ``mix`` gives the location-based figures; ``instruments`` (contractual instruments: EACs,
+    PPAs, green tariffs) and ``residual_mix`` [gCO2e/kWh] the market-based ones beside them
+    (:func:`carbon.scope2`), never in their place.
+
+    >>> from carbon import country, ContractualInstrument
     >>> Facility(name="Paris DC", pue=1.2, mix=country("FRA")).pue
     1.2
+    >>> ppa = ContractualInstrument("PPA", "0 gCO2e/kWh", 0.6, source="wind PPA 2026")
+    >>> Facility(name="dc", pue=1.1, mix="400 gCO2e/kWh", instruments=(ppa,),
+    ...          residual_mix="520 gCO2e/kWh").residual_mix
+    <Quantity(520.0, 'gram_CO2e / kilowatt_hour')>
     """
 
     name: str
     pue: float = Field(ge=1.0, allow_inf_nan=False, description="power usage effectiveness >= 1")
     mix: EnergyMix
+    instruments: tuple[ContractualInstrument, ...] = Field(
+        default=(), description="contractual instruments on its electricity, applied in order")
+    residual_mix: Intensity | None = Field(
+        default=None, description="factor of the electricity no instrument covers [gCO2e/kWh]")
     _ci: float | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _residual_for_the_rest(self) -> Self:
+        shares = [s for i in self.instruments if (s := i.share) is not None]
+        if (self.instruments and self.residual_mix is None
+                and len(shares) == len(self.instruments) and sum(shares) < 1.0):
+            raise InvalidValueError("residual_mix", None, "the residual mix for the electricity "
+                                    "the instruments leave uncovered, e.g. '520 gCO2e/kWh'")
+        return self
 
     @field_validator("mix", mode="before")
     @classmethod
@@ -226,7 +266,10 @@ class EnergyUse(Record):
                             description="share of the system held (1 when alone)")
     duration: Time | None = Field(default=None, description="time the system was held; "
                                   "defaults to the job's duration")
-    power: pd.Series | None = Field(default=None, description="optional power trace [W]")
+    # a pandas Series, checked by _power (the annotation would import pandas with carbon)
+    power: PowerTrace | None = Field(default=None, description="optional power trace [W]")
+    role: EnergyRole = Field(default=EnergyRole.DYNAMIC, description="dynamic (the job's own "
+                             "draw) or idle (idle and infrastructure energy while it ran)")
 
     @field_validator("power")
     @classmethod
@@ -234,6 +277,9 @@ class EnergyUse(Record):
         """A power trace: watts >= 0, finite, numeric (not bool), on a sorted time index."""
         if v is None:
             return v
+        if not is_pandas(v, "Series"):
+            raise InvalidValueError("power", shown(v), "a pandas Series of watts on a "
+                                    "DatetimeIndex, >= 2 samples")
         if not isinstance(v.index, pd.DatetimeIndex) or len(v) < 2:
             raise InvalidValueError("power", f"{len(v)} samples",
                                     "a pandas Series of watts on a DatetimeIndex, >= 2 samples")

@@ -1,22 +1,24 @@
 """Sustainability reporting: inputs as the literature states them, GHG scopes, dual Scope 2,
-the SCI score and the Green Algorithms estimate.
+the SCI score.
 
 - :func:`device_energy`: ``E = n * t * P * u`` (devices x hours x power x utilisation), as a
   labelled :class:`EnergyUse` whose note carries the formula and its numbers [1].
 - :func:`composed_system`: a chassis and ``n`` accelerators as one system; its embodied carbon
   adds up, and a job holding ``k`` of the accelerators is charged ``k / n`` of it
   (:func:`device_share`).
-- :func:`scopes`: the breakdown by GHG Protocol scope [2]: operational electricity and facility
-  overhead in Scope 2; embodied hardware in Scope 3 category 2 (capital goods); the EPC shares
-  of purchased models and datasets and the platform share in Scope 3 category 1 (purchased goods
-  and services); re-training is the organisation's own electricity, Scope 2.
+- :func:`scopes`: the breakdown by GHG Protocol scope [2] (:data:`SCOPE_OF_PART`): operational
+  electricity, facility overhead and idle and infrastructure energy [6] in Scope 2; embodied
+  hardware in Scope 3 category 2 (capital goods); the EPC shares of purchased models and
+  datasets and the platform share in Scope 3 category 1 (purchased goods and services);
+  re-training is the organisation's own electricity, Scope 2.
 - :func:`scope2`: location-based and market-based Scope 2 side by side [3]: contractual
-  instruments (EACs, PPAs, green tariffs) cover part of the energy at their own factor, the rest
-  at the residual mix; the location-based figure is never replaced.
+  instruments (EACs, PPAs, green tariffs; each facility's own, ``Facility.instruments``, unless
+  the caller states others) cover part of the energy at their own factor, the rest is at the
+  residual mix; the location-based figure is never replaced (``carbon._instruments``).
 - :func:`sci`: ``SCI = ((E * I) + M) / R`` per functional unit R, location-based only, as
   ISO/IEC 21031:2024 requires [4]; the extended boundary (training amortised in) is labelled
   apart.
-- :func:`green_algorithms`: ``E = t * (n_c * P_c * u_c + n_m * P_m) * PUE`` [5].
+- The Green Algorithms estimate [5] is in ``carbon._green_algorithms``.
 
 References
 ----------
@@ -31,37 +33,36 @@ References
     specification" (Green Software Foundation).
 [5] L. Lannelongue, J. Grealey, M. Inouye (2021), "Green Algorithms: Quantifying the Carbon
     Footprint of Computation", Advanced Science 8, 2100707, doi:10.1002/advs.202100707.
+[6] A. S. Luccioni, S. Viguier, A.-L. Ligozat (2023), "Estimating the Carbon Footprint of
+    BLOOM, a 176B Parameter Language Model", JMLR 24(253), arXiv:2211.02001 (idle and
+    infrastructure energy as a part of its own).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from carbon._breakdown import Breakdown
 from carbon._checks import positive, unit_interval
 from carbon._errors import InvalidValueError
+from carbon._instruments import ContractualInstrument, market_based
 from carbon._records import EnergyUse, Facility, System
 from carbon._units import magnitude, quantity
 
 __all__ = [
-    "GREEN_ALGORITHMS_MEMORY_W_PER_GB",
-    "ContractualInstrument",
-    "GreenAlgorithmsEstimate",
+    "SCOPE_OF_PART",
     "SCIScore",
     "Scope2",
     "composed_system",
     "device_energy",
     "device_share",
-    "green_algorithms",
     "sci",
     "scope2",
     "scopes",
 ]
-
-#: Power draw of memory per GB [W/GB] used by the Green Algorithms calculator [5].
-GREEN_ALGORITHMS_MEMORY_W_PER_GB = 0.3725
 
 
 def _count(value: Any, field: str) -> int:
@@ -139,6 +140,14 @@ def device_share(used: int, count: int) -> float:
     return k / n
 
 
+#: The GHG Protocol scope [2] of each part of a breakdown (``carbon.PARTS``).
+SCOPE_OF_PART: dict[str, str] = {
+    "operational": "scope 2", "overhead": "scope 2", "idle": "scope 2",
+    "retraining": "scope 2", "products": "scope 3 category 1",
+    "platform": "scope 3 category 1", "embodied": "scope 3 category 2",
+}
+
+
 def scopes(b: Breakdown) -> dict[str, Any]:
     """The breakdown's parts by GHG Protocol scope [2] [gCO2e quantities]; they sum to ASC^e.
 
@@ -150,35 +159,10 @@ def scopes(b: Breakdown) -> dict[str, Any]:
     >>> {k: v.m for k, v in scopes(asc_e(job)).items()}
     {'scope 2': 600.0, 'scope 3 category 1': 0.0, 'scope 3 category 2': 10.0}
     """
-    return {
-        "scope 2": quantity(b.operational_g + b.overhead_g + b.retraining_g, "gCO2e"),
-        "scope 3 category 1": quantity(b.products_g + b.platform_g, "gCO2e"),
-        "scope 3 category 2": quantity(b.embodied_g, "gCO2e"),
-    }
-
-
-@dataclass(frozen=True)
-class ContractualInstrument:
-    """An energy attribute certificate, PPA or green tariff covering ``covered`` energy at
-    ``factor`` (its emission factor; 0 for a renewable EAC) over a period [3]."""
-
-    kind: Literal["EAC", "PPA", "green_tariff", "supplier_specific"]
-    factor: Any
-    covered: Any
-    source: str
-    period: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.kind not in ("EAC", "PPA", "green_tariff", "supplier_specific"):
-            raise InvalidValueError("kind", self.kind,
-                                    "EAC, PPA, green_tariff or supplier_specific")
-        # stored as quantities of the registry, whatever was given (strings, other registries)
-        object.__setattr__(self, "factor",
-                           quantity(magnitude(self.factor, "gCO2e/kWh", "factor"), "gCO2e/kWh"))
-        object.__setattr__(self, "covered",
-                           quantity(magnitude(self.covered, "kWh", "covered"), "kWh"))
-        if not isinstance(self.source, str) or not self.source.strip():
-            raise InvalidValueError("source", self.source, "the instrument's source")
+    out = dict.fromkeys(("scope 2", "scope 3 category 1", "scope 3 category 2"), 0.0)
+    for part, scope in SCOPE_OF_PART.items():
+        out[scope] += getattr(b, f"{part}_g")
+    return {k: quantity(v, "gCO2e") for k, v in out.items()}
 
 
 @dataclass(frozen=True)
@@ -190,16 +174,24 @@ class Scope2:
     covered_energy: Any
     residual_energy: Any
     notes: tuple[str, ...]
+    #: Per facility name, its instruments less what this energy used of their volumes (with
+    #: the facilities' own instruments; empty when the caller stated them).
+    remaining: dict[str, tuple[ContractualInstrument, ...]] = field(default_factory=dict)
 
 
-def scope2(b: Breakdown, *, instruments: tuple[ContractualInstrument, ...] = (),
-           residual_mix: Any = None) -> Scope2:
+def scope2(b: Breakdown, *, instruments: tuple[ContractualInstrument, ...] | None = None,
+           residual_mix: Any = None,
+           available: Mapping[str, tuple[ContractualInstrument, ...]] | None = None) -> Scope2:
     """Location-based (the grid's average, as in the breakdown) and market-based Scope 2 of a
-    job's electricity [3]: ``MB = sum_i min(E_i, left) * f_i + E_rest * f_residual`` over the
-    facility energy (after PUE), instruments applied in order.
+    job's electricity (dynamic and idle, after PUE) [3]: ``MB = sum_i min(E_i, left) * f_i +
+    E_rest * f_residual`` (:func:`carbon.market_based`), instruments applied in order.
 
-    ``residual_mix`` [gCO2e/kWh]: the residual mix for energy no instrument covers; required
-    when some energy is left uncovered (unknown is never zero).
+    Without ``instruments`` and ``residual_mix``, each facility's own (``Facility.instruments``,
+    ``Facility.residual_mix``) apply to its energy; given, they apply to all of it. Energy left
+    uncovered needs a residual mix (unknown is never zero). ``available``: per facility name,
+    the instruments earlier jobs of a period left (``Scope2.remaining`` of the previous job),
+    so that a volume is not claimed twice. Re-training is not in either figure
+    (its electricity is the re-training job's own).
 
     >>> from carbon import Q_, Facility, System, EnergyUse, Job, asc_e
     >>> fac = Facility(name="dc", pue=1.0, mix="400 gCO2e/kWh")
@@ -211,28 +203,31 @@ def scope2(b: Breakdown, *, instruments: tuple[ContractualInstrument, ...] = (),
     >>> s.location_based.m, s.market_based.m
     (4000.0, 2000.0)
     """
-    facility_kwh = b.facility_energy.m_as("kWh")
-    left = facility_kwh
-    mb = 0.0
-    notes = []
-    for k, inst in enumerate(instruments):
-        if not isinstance(inst, ContractualInstrument):
-            raise InvalidValueError(f"instruments[{k}]", type(inst).__name__,
-                                    "a carbon.ContractualInstrument")
-        used = min(left, magnitude(inst.covered, "kWh", f"instruments[{k}].covered"))
-        mb += used * magnitude(inst.factor, "gCO2e/kWh", f"instruments[{k}].factor")
-        left -= used
-        notes.append(f"{inst.kind} covers {used:g} kWh ({inst.source})")
-    if left > 0:
-        if residual_mix is None:
-            raise InvalidValueError("residual_mix", None,
-                                    f"the residual mix for the {left:g} kWh no instrument "
-                                    "covers, e.g. '520 gCO2e/kWh' (unknown is never zero)")
-        mb += left * magnitude(residual_mix, "gCO2e/kWh", "residual_mix")
-        notes.append(f"{left:g} kWh at the residual mix")
-    location = b.operational_g + b.overhead_g
+    location = b.operational_g + b.overhead_g + b.idle_g
+    stated = instruments is not None or residual_mix is not None
+    groups: dict[str, tuple[tuple[ContractualInstrument, ...], Any, float]] = {}
+    if stated:
+        groups[""] = (tuple(instruments or ()), residual_mix, b.facility_energy.m_as("kWh"))
+    else:
+        for line in b.systems:
+            f = line.facility
+            name = "" if f is None else f.name
+            insts = (() if f is None else f.instruments) if available is None or \
+                name not in available else available[name]
+            _, _, kwh = groups.get(name, ((), None, 0.0))
+            groups[name] = (insts, None if f is None else f.residual_mix,
+                            kwh + line.energy_kwh * line.pue)
+    mb = covered = left = 0.0
+    notes: list[str] = []
+    remaining: dict[str, tuple[ContractualInstrument, ...]] = {}
+    for name, (insts, residual, kwh) in groups.items():
+        m = market_based(kwh, insts, residual)
+        mb, covered, left = mb + m.market_g, covered + m.covered_kwh, left + m.residual_kwh
+        notes.extend(f"{name}: {n}" if name else n for n in m.notes)
+        if not stated:
+            remaining[name] = m.remaining
     return Scope2(quantity(location, "gCO2e"), quantity(mb, "gCO2e"),
-                  quantity(facility_kwh - left, "kWh"), quantity(left, "kWh"), tuple(notes))
+                  quantity(covered, "kWh"), quantity(left, "kWh"), tuple(notes), remaining)
 
 
 @dataclass(frozen=True)
@@ -280,45 +275,3 @@ def sci(*, energy: Any, intensity: Any, embodied: Any, functional_units: float,
         raise InvalidValueError("sci", "inf", "inputs whose score is finite")
     return SCIScore(quantity(score, "gCO2e"), unit,
                     "inference-only" if training is None else "extended (training amortised in)")
-
-
-@dataclass(frozen=True)
-class GreenAlgorithmsEstimate:
-    """The Green Algorithms estimate: facility energy [kWh] and carbon [gCO2e], ``estimated``."""
-
-    energy: Any
-    carbon: Any
-    provenance: Literal["estimated"]
-    source: str
-
-
-def green_algorithms(*, runtime: Any, cores: int, core_power: Any, core_usage: float,
-                     memory: Any, pue: float, intensity: Any,
-                     memory_power: Any = None) -> GreenAlgorithmsEstimate:
-    """The Green Algorithms estimate [5]: ``E = t * (n_c * P_c * u_c + n_m * P_m) * PUE``,
-    carbon ``C = E * CI``: an *estimate* (a per-core power and a per-GB memory power),
-    facility energy (PUE included), labelled so.
-
-    ``core_power`` [W] per core (the calculator's per-core TDP of the processor);
-    ``memory_power`` [W/GB] defaults to the calculator's 0.3725 W/GB [5], stated, not silent.
-
-    >>> g = green_algorithms(runtime="12 h", cores=12, core_power="12 W", core_usage=1.0,
-    ...                      memory="64 GB", pue=1.67, intensity="475 gCO2e/kWh")
-    >>> round(g.energy.m_as("kWh"), 3), round(g.carbon.m_as("kgCO2e"), 3), g.provenance
-    (3.364, 1.598, 'estimated')
-    """
-    t = positive(magnitude(runtime, "h", "runtime"), "runtime")
-    n = _count(cores, "cores")
-    pc = magnitude(core_power, "W", "core_power")
-    uc = float(unit_interval(core_usage, "core_usage"))
-    gb = magnitude(memory, "GB", "memory")
-    pm = GREEN_ALGORITHMS_MEMORY_W_PER_GB if memory_power is None else \
-        magnitude(memory_power, "W/GB", "memory_power")
-    if isinstance(pue, bool) or not (isinstance(pue, (int, float)) and pue >= 1):
-        raise InvalidValueError("pue", pue, "a PUE >= 1")
-    kwh = t * (n * pc * uc + gb * pm) * pue / 1e3
-    ci = magnitude(intensity, "gCO2e/kWh", "intensity")
-    return GreenAlgorithmsEstimate(
-        quantity(kwh, "kWh"), quantity(kwh * ci, "gCO2e"), "estimated",
-        f"Green Algorithms (Lannelongue et al. 2021, doi:10.1002/advs.202100707): "
-        f"{t:g} h x ({n} x {pc:g} W x {uc:g} + {gb:g} GB x {pm:g} W/GB) x PUE {pue:g}")

@@ -12,6 +12,11 @@ wherever carbon takes one: it is converted by what its units mean in its own reg
 root units there, then into ``ureg``), so a user's ``1 year`` is 365.25 days here too. Quantities
 of ``ureg`` pickle back into ``ureg`` (pint's default unpickles into the application registry).
 
+pint keeps its parsed definition files in modelcarbon's user cache folder (``~/.cache/modelcarbon/
+pint`` on Linux, keyed by the files' content and pint's version): building the registry from
+them takes a fifth of the time. Where that folder cannot be written, or a cached file cannot be
+read, the registry is built without the cache: the same registry, only slower to make.
+
 >>> (Q_(1, "kgCO2e") + Q_(1, "gCO2e")).to("gCO2e")
 <Quantity(1001.0, 'gram_CO2e')>
 >>> Q_(1.0, "year").to("day").magnitude
@@ -22,7 +27,9 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,6 +42,7 @@ __all__ = [
     "Q_",
     "Quantity",
     "adopt",
+    "cache_folder",
     "magnitude",
     "quantity",
     "short",
@@ -43,16 +51,51 @@ __all__ = [
     "use_as_application_registry",
 ]
 
-ureg: pint.UnitRegistry = pint.UnitRegistry(  # type: ignore[type-arg]
-    on_redefinition="ignore", cache_folder=None
-)
-# specs/metrics.md: "A year is 365 days in every amortisation here". pint's default year is the
-# Julian year (365.25 d); it stays available as ``julian_year``.
-ureg.define("julian_year = 365.25 * day")
-ureg.define("year = 365 * day = a = yr")
-ureg.define("month = year / 12")
-ureg.load_definitions(str(resources.files("carbon") / "_data" / "units.txt"))
-ureg.formatter.default_format = "~P"
+
+
+def cache_folder() -> Path | None:
+    """The folder pint caches parsed definition files in, or None where it cannot write one.
+
+    >>> folder = cache_folder()
+    >>> folder is None or folder.name == "pint"
+    True
+    """
+    import platformdirs
+
+    folder = platformdirs.user_cache_path("modelcarbon", appauthor=False) / "pint"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only home, a file in the way
+        return None
+    return folder if os.access(folder, os.W_OK | os.X_OK) else None
+
+
+def _registry(cache: Path | None) -> pint.UnitRegistry:  # type: ignore[type-arg]
+    registry: pint.UnitRegistry = pint.UnitRegistry(  # type: ignore[type-arg]
+        on_redefinition="ignore", cache_folder=cache
+    )
+    # specs/metrics.md: "A year is 365 days in every amortisation here". pint's default year is
+    # the Julian year (365.25 d); it stays available as ``julian_year``.
+    registry.define("julian_year = 365.25 * day")
+    registry.define("year = 365 * day = a = yr")
+    registry.define("month = year / 12")
+    registry.load_definitions(str(resources.files("carbon") / "_data" / "units.txt"))
+    registry.formatter.default_format = "~P"
+    return registry
+
+
+def _build() -> pint.UnitRegistry:  # type: ignore[type-arg]
+    """The registry, from pint's cache where it can be used, else parsed afresh."""
+    cache = cache_folder()
+    if cache is not None:
+        # a cached file half-written by another process, a full disk, ...: the cache only
+        # saves time, and the registry is built without it
+        with contextlib.suppress(Exception):
+            return _registry(cache)
+    return _registry(None)
+
+
+ureg: pint.UnitRegistry = _build()  # type: ignore[type-arg]
 
 Q_ = ureg.Quantity
 Quantity = pint.Quantity

@@ -7,17 +7,22 @@ read as UTC (the time zone of ``specs/hourly_schema.md``), an aware one is conve
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from carbon._errors import DataError
+from carbon._lazy import lazy_module
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_module("pandas")  # imported on first use: carbon's formulas need no pandas
 
 __all__ = ["DAY_NS", "HOUR_NS", "utc_ns"]
 
 #: Nanoseconds in an hour and in a day (UTC has no leap seconds in pandas' epoch time).
-HOUR_NS = int(pd.Timedelta(hours=1).value)
+HOUR_NS = 3_600 * 10**9  # pd.Timedelta(hours=1).value
 DAY_NS = 24 * HOUR_NS
 
 

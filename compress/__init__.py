@@ -21,6 +21,7 @@ from compress._architecture_study import (
     architecture_net,
     architecture_study,
 )
+from compress._causal_lm import CAUSAL_LM, CausalLM, WordTokenizer, hf_generate, train_causal_lm
 from compress._data import Reduced, reduce_rows, select_features
 from compress._data_study import ALGORITHMS, DataStudy, data_study, make_algorithm
 from compress._digits import DigitsSplit, digits_split, digits_teacher, mlp
@@ -92,8 +93,10 @@ from compress._trials import ModelComparison, TrialProtocol, compare_models, mea
 
 __all__ = [
     "ALGORITHMS",
+    "CAUSAL_LM",
     "MINILM_TEACHER",
     "ArchitectureStudy",
+    "CausalLM",
     "Compressed",
     "CompressionResult",
     "DataStudy",
@@ -113,6 +116,7 @@ __all__ = [
     "Suite",
     "TrainingRun",
     "TrialProtocol",
+    "WordTokenizer",
     "accuracy",
     "architecture_net",
     "architecture_study",
@@ -131,6 +135,7 @@ __all__ = [
     "drop_batches",
     "factor_effect",
     "from_bytes",
+    "hf_generate",
     "int8_backend",
     "latency_per_request",
     "layer_energy",
@@ -170,5 +175,6 @@ __all__ = [
     "to_bytes",
     "tokenise",
     "torch_threads",
+    "train_causal_lm",
     "train_classifier",
 ]

@@ -36,7 +36,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from carbon import EnergyUse, InvalidValueError, Job, System, quantity
 from compress._checks import count, positive_number
@@ -72,7 +72,10 @@ class TrialProtocol:
     ``rel_width`` [dimensionless]: target relative half-width of the ratio's interval;
     ``min_trials``/``max_trials``: pairs; ``max_seconds`` [s]: budget of one comparison;
     ``warmup``: discarded runs per side; ``level`` [dimensionless]: of intervals and test;
-    ``threads``: torch intra-op threads during trials (None: leave torch's setting).
+    ``threads``: torch intra-op threads during trials (None: leave torch's setting);
+    ``between_runs_sd``: the between-run part of the ratio's interval, as
+    :func:`measure.compare` takes it (``"auto"``: the measured figure for the CPU-time
+    estimate, none stated for measured probes; a number; None: the trials' interval alone).
 
     One thread by default: on a shared machine an OpenMP thread waiting for a descheduled
     peer spins, and that CPU time, which is not work, made identical models read up to 2x
@@ -88,6 +91,7 @@ class TrialProtocol:
     level: float = 0.95
     seed: int = 0
     threads: int | None = 1
+    between_runs_sd: float | Literal["auto"] | None = "auto"
 
     def __post_init__(self) -> None:
         positive_number(self.trial_seconds, "trial_seconds", "CPU time of one trial [s]")
@@ -102,6 +106,12 @@ class TrialProtocol:
             raise InvalidValueError("level", self.level, "a confidence level in (0, 1)")
         if self.threads is not None:
             count(self.threads, "threads", "torch intra-op threads, or None")
+        if self.between_runs_sd not in (None, "auto") and not (
+                isinstance(self.between_runs_sd, float | int)
+                and not isinstance(self.between_runs_sd, bool)
+                and math.isfinite(self.between_runs_sd) and self.between_runs_sd >= 0):
+            raise InvalidValueError("between_runs_sd", self.between_runs_sd,
+                                    "'auto', None, or an SD of ln(ratio) >= 0 (0.1)")
 
 
 @contextlib.contextmanager
@@ -296,7 +306,8 @@ def compare_models(parent: Any, child: Any, inputs: Inputs, *, batch_size: int,
                     rel_width=p.rel_width, min_trials=p.min_trials,
                     max_trials=p.max_trials, max_seconds=p.max_seconds, warmup=p.warmup,
                     level=p.level, seed=p.seed,
-                    energy="dynamic" if energy == "dynamic" else "total", labels=labels)
+                    energy="dynamic" if energy == "dynamic" else "total", labels=labels,
+                    between_runs_sd=p.between_runs_sd)
     n_b, n_a = k_b * per_pass, k_a * per_pass
     before = _side(labels[0], n_b, k_b, c.baseline_energy, c.baseline_duration, p.level,
                    p.seed)

@@ -48,6 +48,8 @@ class PublishedFootprint:
     tco2e_total: float | None = None
     tco2e_market: float | None = None
     embodied_tco2e: float | None = None
+    idle_energy_mwh: float | None = None
+    idle_tco2e: float | None = None
     note: str | None = None
 
     @property

@@ -18,6 +18,7 @@ import pandas as pd
 
 from carbon import (
     ConstantIntensity,
+    ContractualInstrument,
     EnergyUse,
     Facility,
     HourlyIntensity,
@@ -179,13 +180,39 @@ def mix_from_dict(d: Any, at: str = "mix") -> Any:
 
 
 def facility_to_dict(f: Facility) -> dict[str, Any]:
-    return {"name": f.name, "pue": f.pue, "mix": mix_to_dict(f.mix)}
+    d: dict[str, Any] = {"name": f.name, "pue": f.pue, "mix": mix_to_dict(f.mix)}
+    if f.instruments:  # only when present: earlier records keep their digests
+        d["instruments"] = [
+            {"kind": i.kind, "factor_g_per_kwh": _q(i.factor, "gCO2e/kWh"),
+             **({"covered_share": i.share} if i.share is not None
+                else {"covered_kwh": _q(i.covered, "kWh")}),
+             "source": i.source, "period": i.period} for i in f.instruments]
+    if f.residual_mix is not None:
+        d["residual_mix_g_per_kwh"] = _q(f.residual_mix, "gCO2e/kWh")
+    return d
+
+
+def _instrument_from_dict(i: Any, at: str) -> ContractualInstrument:
+    m = _mapping(i, at)
+    covered = (_number(m["covered_share"], f"{at}.covered_share") if "covered_share" in m
+               else _opt_q(_get(i, "covered_kwh", at), "kWh", f"{at}.covered_kwh"))
+    with _reading(at):
+        return ContractualInstrument(
+            _get(i, "kind", at), _opt_q(_get(i, "factor_g_per_kwh", at), "gCO2e/kWh",
+                                        f"{at}.factor_g_per_kwh"),
+            covered, _get(i, "source", at), m.get("period"))
 
 
 def facility_from_dict(d: Any, at: str = "facility") -> Facility:
+    m = _mapping(d, at)
+    insts = tuple(_instrument_from_dict(i, f"{at}.instruments[{k}]")
+                  for k, i in enumerate(_list(m.get("instruments", []), f"{at}.instruments")))
+    residual = m.get("residual_mix_g_per_kwh")
     with _reading(at):
         return Facility(name=_get(d, "name", at), pue=_number(_get(d, "pue", at), f"{at}.pue"),
-                        mix=mix_from_dict(_get(d, "mix", at), f"{at}.mix"))
+                        mix=mix_from_dict(_get(d, "mix", at), f"{at}.mix"), instruments=insts,
+                        residual_mix=_opt_q(residual, "gCO2e/kWh",
+                                            f"{at}.residual_mix_g_per_kwh"))
 
 
 def system_to_dict(s: System) -> dict[str, Any]:
@@ -239,7 +266,8 @@ def job_to_dict(job: Job) -> dict[str, Any]:
             {"system": system_to_dict(u.system), "energy_kwh": _q(u.energy, "kWh"),
              "provenance": str(u.provenance), "uncertainty_kwh": _q(u.uncertainty, "kWh"),
              "source": u.source, "fraction": u.fraction, "duration_s": _q(u.duration, "s"),
-             "power": None if u.power is None else _series_to_dict(u.power)}
+             "power": None if u.power is None else _series_to_dict(u.power),
+             **({"role": str(u.role)} if u.role != "dynamic" else {})}
             for u in job.energy
         ],
         "duration_s": _q(job.duration, "s"),
@@ -275,7 +303,8 @@ def _energy_from_dict(u: Any, at: str) -> EnergyUse:
             uncertainty=_opt_q(_get(u, "uncertainty_kwh", at), "kWh", f"{at}.uncertainty_kwh"),
             source=_get(u, "source", at), fraction=_number(_get(u, "fraction", at),
                                                            f"{at}.fraction"),
-            duration=_opt_q(_get(u, "duration_s", at), "s", f"{at}.duration_s"), power=power)
+            duration=_opt_q(_get(u, "duration_s", at), "s", f"{at}.duration_s"), power=power,
+            role=_mapping(u, at).get("role", "dynamic"))
 
 
 def _product_from_dict(p: Any, at: str) -> ProductUse:

@@ -30,57 +30,112 @@ the importers and exporters (``_codecarbon``, ``_codecarbon_write``, ``_mlflow``
 <Quantity(18.0, 'kilojoule')>
 """
 
-from measure._batch_choice import BatchChoice, choose_batch_size
-from measure._clock import Clock, ManualClock, SystemClock
-from measure._codecarbon import CODECARBON_COLUMNS, read_codecarbon
-from measure._codecarbon_write import write_codecarbon
-from measure._compare import Comparison, Runnable, compare, compare_many
-from measure._errors import (
-    GPULostError,
-    JournalError,
-    MeasureError,
-    NotSupportedError,
-    NVMLBindingError,
-    NVMLUnavailableError,
-    ProbePermissionError,
-    WindowError,
-)
-from measure._estimate import CpuTdp, cpu_tdp_table, lookup_cpu, memory_power_per_gb
-from measure._fake_nvml import FakeNVML, PowerTrace
-from measure._gpu import load_pynvml
-from measure._inference import SweepPoint, inference_sweep, torch_infer
-from measure._journal import Journal
-from measure._measurement import DeviceEnergy, Measurement
-from measure._mlflow import log_to_mlflow
-from measure._monitor import Attribution, Monitor, WindowHandle
-from measure._power_limit import PowerLimits, power_limited, power_limits, set_power_limit
-from measure._process import ProcessTree
-from measure._rapl import rapl_probes
-from measure._replay import ReplayMonitor
-from measure._run import recover, run_command
-from measure._stats import (
-    GroupComparison,
-    GroupStats,
-    RatioInterval,
-    TwoSampleResult,
-    cv,
-    eta_squared_h,
-    groups,
-    ratio_interval,
-    two_sample_test,
-)
-from measure._training import TrainingMeter
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from measure._batch_choice import BatchChoice, choose_batch_size
+    from measure._clock import Clock, ManualClock, SystemClock
+    from measure._codecarbon import CODECARBON_COLUMNS, read_codecarbon
+    from measure._codecarbon_write import write_codecarbon
+    from measure._compare import (
+        ESTIMATED_BETWEEN_RUNS_SD,
+        Comparison,
+        Runnable,
+        compare,
+        compare_many,
+    )
+    from measure._cpu_clock import CpuClockProbe, cpu_clock_monitor
+    from measure._errors import (
+        GPULostError,
+        JournalError,
+        MeasureError,
+        NotSupportedError,
+        NVMLBindingError,
+        NVMLUnavailableError,
+        ProbePermissionError,
+        WindowError,
+    )
+    from measure._estimate import CpuTdp, cpu_tdp_table, lookup_cpu, memory_power_per_gb
+    from measure._fake_nvml import FakeNVML, PowerTrace
+    from measure._gpu import load_pynvml
+    from measure._inference import SweepPoint, inference_sweep, torch_infer
+    from measure._journal import Journal
+    from measure._measurement import DeviceEnergy, Measurement
+    from measure._mlflow import log_to_mlflow
+    from measure._monitor import Attribution, Monitor, WindowHandle
+    from measure._power_limit import PowerLimits, power_limited, power_limits, set_power_limit
+    from measure._process import ProcessTree
+    from measure._rapl import rapl_probes
+    from measure._replay import ReplayMonitor
+    from measure._run import recover, run_command
+    from measure._serving_loop import Generation, ServingRun, serve
+    from measure._serving_sweep import ServingPoint, serving_sweep
+    from measure._stats import (
+        GroupComparison,
+        GroupStats,
+        RatioInterval,
+        TwoSampleResult,
+        cv,
+        eta_squared_h,
+        groups,
+        ratio_interval,
+        two_sample_test,
+        widen_ratio_interval,
+    )
+    from measure._training import TrainingMeter
+
+#: Each public name's module, imported on first use (PEP 562): a measured command loads only
+#: what it runs
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "measure._batch_choice": ("BatchChoice", "choose_batch_size"),
+    "measure._clock": ("Clock", "ManualClock", "SystemClock"),
+    "measure._codecarbon": ("CODECARBON_COLUMNS", "read_codecarbon"),
+    "measure._codecarbon_write": ("write_codecarbon",),
+    "measure._compare": (
+        "ESTIMATED_BETWEEN_RUNS_SD", "Comparison", "Runnable", "compare", "compare_many",
+    ),
+    "measure._cpu_clock": ("CpuClockProbe", "cpu_clock_monitor"),
+    "measure._errors": (
+        "GPULostError", "JournalError", "MeasureError", "NotSupportedError", "NVMLBindingError",
+        "NVMLUnavailableError", "ProbePermissionError", "WindowError",
+    ),
+    "measure._estimate": ("CpuTdp", "cpu_tdp_table", "lookup_cpu", "memory_power_per_gb"),
+    "measure._fake_nvml": ("FakeNVML", "PowerTrace"),
+    "measure._gpu": ("load_pynvml",),
+    "measure._inference": ("SweepPoint", "inference_sweep", "torch_infer"),
+    "measure._journal": ("Journal",),
+    "measure._measurement": ("DeviceEnergy", "Measurement"),
+    "measure._mlflow": ("log_to_mlflow",),
+    "measure._monitor": ("Attribution", "Monitor", "WindowHandle"),
+    "measure._power_limit": ("PowerLimits", "power_limited", "power_limits", "set_power_limit"),
+    "measure._process": ("ProcessTree",),
+    "measure._rapl": ("rapl_probes",),
+    "measure._replay": ("ReplayMonitor",),
+    "measure._run": ("recover", "run_command"),
+    "measure._serving_loop": ("Generation", "ServingRun", "serve"),
+    "measure._serving_sweep": ("ServingPoint", "serving_sweep"),
+    "measure._stats": (
+        "GroupComparison", "GroupStats", "RatioInterval", "TwoSampleResult", "cv", "eta_squared_h",
+        "groups", "ratio_interval", "two_sample_test", "widen_ratio_interval",
+    ),
+    "measure._training": ("TrainingMeter",),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = [
     "CODECARBON_COLUMNS",
+    "ESTIMATED_BETWEEN_RUNS_SD",
     "Attribution",
     "BatchChoice",
     "Clock",
     "Comparison",
+    "CpuClockProbe",
     "CpuTdp",
     "DeviceEnergy",
     "FakeNVML",
     "GPULostError",
+    "Generation",
     "GroupComparison",
     "GroupStats",
     "Journal",
@@ -99,6 +154,8 @@ __all__ = [
     "RatioInterval",
     "ReplayMonitor",
     "Runnable",
+    "ServingPoint",
+    "ServingRun",
     "SweepPoint",
     "SystemClock",
     "TrainingMeter",
@@ -108,6 +165,7 @@ __all__ = [
     "choose_batch_size",
     "compare",
     "compare_many",
+    "cpu_clock_monitor",
     "cpu_tdp_table",
     "cv",
     "eta_squared_h",
@@ -124,8 +182,25 @@ __all__ = [
     "read_codecarbon",
     "recover",
     "run_command",
+    "serve",
+    "serving_sweep",
     "set_power_limit",
     "torch_infer",
     "two_sample_test",
+    "widen_ratio_interval",
     "write_codecarbon",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module of a public name on first use (PEP 562), then keep the name here."""
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

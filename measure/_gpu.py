@@ -58,6 +58,18 @@ _UNAVAILABLE = {9: "driver not loaded", 12: "NVML shared library not found",
 T = TypeVar("T")
 
 
+def _ships(distribution: str, module: str) -> bool:
+    """Whether the installed ``distribution`` ships the top-level ``module`` (that one
+    distribution's metadata is read: scanning every installed one takes seconds)."""
+    try:
+        dist = md.distribution(distribution)
+    except md.PackageNotFoundError:
+        return False
+    top = (dist.read_text("top_level.txt") or "").split()
+    return module in top or any(
+        f.parts[0] in (module, f"{module}.py") for f in dist.files or ())
+
+
 def load_pynvml() -> Any:
     """Import NVIDIA's ``nvidia-ml-py`` as ``pynvml``, refusing other bindings.
 
@@ -71,8 +83,8 @@ def load_pynvml() -> Any:
         raise NVMLUnavailableError(
             "pynvml", None, "nvidia-ml-py installed",
             "no NVML bindings: `pip install 'nvidia-ml-py>=12.535'` to measure NVIDIA GPUs")
-    providers = md.packages_distributions().get("pynvml", [])
-    if "pynvml" in {p.lower() for p in providers} or (
+    providers = ["pynvml"] if _ships("pynvml", "pynvml") else []
+    if providers or (
             spec.origin or "").endswith("__init__.py"):
         raise NVMLBindingError(
             "pynvml", spec.origin, _FIX_BINDINGS,

@@ -2,8 +2,8 @@
 
 ``log_to_mlflow(job_or_measurement, systems)`` writes, under the ``prefix`` (``modelcarbon``):
 
-- metrics: ``energy_kwh`` (the job's IT energy), ``energy_kwh.<system>`` per system, the six
-  parts of ASC^e in ``carbon_g.<part>`` (``operational``, ``overhead``, ``embodied``,
+- metrics: ``energy_kwh`` (the job's IT energy), ``energy_kwh.<system>`` per system, the seven
+  parts of ASC^e in ``carbon_g.<part>`` (``operational``, ``overhead``, ``idle``, ``embodied``,
   ``platform``, ``products``, ``retraining``; specs/metrics.md) and the views
   ``carbon_g.jsc``, ``carbon_g.asc``, ``carbon_g.jsc_e``, ``carbon_g.asc_e``; for a
   :class:`measure.Measurement`, ``energy_j.<device>`` per device and ``duration_s`` too;

@@ -239,14 +239,20 @@ class Monitor:
     def measure_idle(self, seconds: float = 1.0) -> dict[str, Any]:
         """Measure each device's idle power over ``seconds`` [s] (no window may be open).
 
-        Devices whose method has no idle reading (estimates) are left out. Returns the
-        power per device key (quantities) and keeps it for the windows that follow.
+        Devices whose method has no idle reading (estimates) are left out; where no device
+        has one, nothing is waited for (a note says so). Returns the power per device key
+        (quantities) and keeps it for the windows that follow.
         """
         if self._open:
             raise WindowError("measure_idle", sorted(self._open),
                               "no open window while idle power is measured")
         if not seconds > 0:
             raise InvalidValueError("seconds", seconds, "a duration > 0 [s]")
+        if all(p.provenance == "estimated" or type(p).idle_power_w is Probe.idle_power_w
+               for p in self.probes):
+            self.notes.append("idle power not measured: no device here has an idle reading "
+                              "(estimates have no idle term), so nothing was waited for")
+            return {}
         step = min(self.interval or seconds / 10, seconds / 10) if seconds > 0 else seconds
         with self._lock:
             self._poll_all()
@@ -261,6 +267,8 @@ class Monitor:
         out = {}
         with self._lock:
             for p in self.probes:
+                if p.provenance == "estimated":  # a model, not a reading: no idle term
+                    continue
                 w = p.idle_power_w(a[p.key], p.snapshot())
                 if w is not None:
                     self.idle_power_w[p.key] = w

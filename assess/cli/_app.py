@@ -11,7 +11,7 @@ import sys
 import typer
 
 from assess.cli import _assess, _datasheet, _demo, _lineage, _measure, _requests, _study
-from carbon import ModelCarbonError
+from carbon import ModelCarbonError  # carbon._errors only: carbon's exports load lazily
 
 __all__ = ["app", "main"]
 

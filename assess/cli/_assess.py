@@ -5,22 +5,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
-from assess.adoption._advice import Contribution
-from assess.adoption._calibration import load_calibration, published_calibration
-from assess.adoption._files import (
-    Assessment,
-    assess_techniques,
-    load_organisation,
-    load_techniques,
-)
-from assess.adoption._framework import CHARACTERISTICS
 from carbon import DataError
+
+if TYPE_CHECKING:  # the command imports the framework and rich when it runs (a fast --help)
+    from rich.table import Table
+
+    from assess.adoption import Assessment, Contribution
 
 __all__ = ["register"]
 
@@ -37,6 +31,8 @@ def _cell(c: Contribution) -> str:
 
 
 def _levels(a: Assessment) -> str:
+    from assess.adoption import CHARACTERISTICS
+
     ch = a.advice.characteristics
     return " ".join(
         f"{_SHORT[c]}={ch.level(c).value}{'*' if ch.basis[c].label == 'measured' else ''}"
@@ -53,6 +49,9 @@ def _break_even(a: Assessment) -> str:
 
 
 def _table(rows: tuple[Assessment, ...], title: str) -> Table:
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(title=title)
     for col, just in (("technique", "left"), ("score", "right"), ("verdict", "left"),
                       ("levels, *measured", "left"), ("most up", "left"),
@@ -81,15 +80,33 @@ def register(app: typer.Typer) -> None:
                                  "calibration, thresholds, business settings)."),
         techniques: Path = typer.Option(..., "--techniques",  # noqa: B008
                                         help="Techniques file (ratings, measurements)."),
-        json_out: Path | None = typer.Option(None, "--json",  # noqa: B008
+        as_json: bool = typer.Option(False, "--json", help="Print the full advice as one "
+                                     "JSON object on stdout (nothing else there)."),
+        json_out: Path | None = typer.Option(None, "--json-out",  # noqa: B008
                                              help="Also write the full advice as JSON here."),
         explain: bool = typer.Option(False, "--explain",
                                      help="Print the full explanation of each advice."),
     ) -> None:
         """Advise whether each technique is viable for the organisation (adoption framework)."""
-        console = Console()
+        from rich.markup import escape
+
+        from assess.adoption import assess_techniques, load_organisation, load_techniques
+        from assess.cli._console import pipe_console
+
+        console = pipe_console(stderr=as_json)  # with --json, stdout holds the JSON alone
         of = load_organisation(org)
         rows = assess_techniques(of, load_techniques(techniques))
+        doc = {
+            "organisation": of.organisation.name,
+            "calibration": of.calibration.name,
+            "calibration_findings": [str(f) for f in of.calibration.report.findings],
+            "standalone": of.standalone,
+            "assessments": [a.to_dict() for a in rows],
+        }
+        if as_json:
+            from assess.cli._json import echo_json
+
+            echo_json(doc)
         name = escape(of.organisation.name or org.stem)
         console.print(_table(rows, f"Adoption advice for {name} (calibration "
                                    f"{escape(repr(of.calibration.name))})"))
@@ -112,18 +129,11 @@ def register(app: typer.Typer) -> None:
             console.print(f"[dim]calibration {escape(repr(of.calibration.name))}: {len(warnings)} "
                           "warning(s), see `modelcarbon check-calibration`[/dim]")
         if json_out is not None:
-            doc = {
-                "organisation": of.organisation.name,
-                "calibration": of.calibration.name,
-                "calibration_findings": [str(f) for f in of.calibration.report.findings],
-                "standalone": of.standalone,
-                "assessments": [a.to_dict() for a in rows],
-            }
             try:
                 json_out.write_text(json.dumps(doc, indent=2, default=str) + "\n",
                                     encoding="utf-8")
             except OSError as e:
-                raise DataError("--json", str(json_out), "a file that can be written "
+                raise DataError("--json-out", str(json_out), "a file that can be written "
                                 f"({e.strerror or type(e).__name__})") from e
             console.print(f"wrote {escape(str(json_out))}", markup=True)
 
@@ -132,7 +142,12 @@ def register(app: typer.Typer) -> None:
         path: Path | None = typer.Argument(None, help="Calibration YAML; none = published."),  # noqa: B008
     ) -> None:
         """List every finding of the calibration validator (a blocking error exits 2)."""
-        console = Console()
+        from rich.markup import escape
+
+        from assess.adoption import load_calibration, published_calibration
+        from assess.cli._console import pipe_console
+
+        console = pipe_console()
         cal = published_calibration() if path is None else load_calibration(path)
         console.print(f"calibration {escape(repr(cal.name))}: score range {cal.score_range}")
         console.print(str(cal.report), markup=False)

@@ -7,15 +7,15 @@ import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from assess.datasheet import FORMATS, write_datasheet
+from assess.cli._json import JsonFlag, echo_json, frame_records, sheet_figures
 from carbon import InvalidValueError, UnknownKeyError
+
+if TYPE_CHECKING:  # rich and the datasheet modules are imported when a command runs
+    from rich.console import Console
 
 __all__ = ["REPORT_FORMATS", "register"]
 
@@ -43,6 +43,9 @@ def _formats(text: str, allowed: tuple[str, ...], option: str) -> list[str]:
 @contextmanager
 def progress_bar(console: Console, label: str, total: int) -> Iterator[Callable[[str], None]]:
     """A rich progress bar on stderr; yields ``step(description)``."""
+    from rich.markup import escape
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                   console=console, transient=True) as bar:
@@ -97,8 +100,11 @@ def register(app: typer.Typer) -> None:
         alternative: Annotated[str | None, typer.Option(
             help="Id of another model in the ledger to compute the break-even against "
                  "(it needs a measured inference request too).")] = None,
+        as_json: JsonFlag = False,
     ) -> None:
         """Write a carbon datasheet per model (HTML, Markdown, JSON, Hugging Face YAML)."""
+        from assess.cli._console import pipe_console
+        from assess.datasheet import FORMATS, write_datasheet
         from assess.datasheet._build import alternative_from_graph, build_datasheet
         from assess.datasheet._ledger import inference_requests, open_ledger
 
@@ -119,15 +125,21 @@ def register(app: typer.Typer) -> None:
             if alternative not in graph:
                 raise UnknownKeyError("--alternative", alternative, "a product id in the ledger")
             alt = alternative_from_graph(graph, alternative, requests.get(alternative))
-        console = Console(stderr=True)
+        console = pipe_console(stderr=True)
         written: list[Path] = []
+        figures = []
         with progress_bar(console, "datasheets", len(ids)) as step:
             for pid in ids:
                 ds = build_datasheet(graph, pid, request=requests.get(pid),
                                      lifetime_requests=lifetime_requests,
                                      alternative=None if pid == alternative else alt)
                 written += write_datasheet(ds, out, formats)
+                figures.append(sheet_figures(ds))
                 step(pid)
+        if as_json:
+            echo_json({"command": "datasheet", "out": out, "files": written,
+                       "products": figures})
+            return
         typer.echo(f"wrote {len(written)} file(s) for {len(ids)} product(s) to {out}")
 
     @app.command(help=_REPORT_HELP)
@@ -151,8 +163,14 @@ def register(app: typer.Typer) -> None:
         residual_mix: Annotated[str | None, typer.Option(
             help="With --period: the residual mix for the market-based Scope 2 figure, e.g. "
                  "'520 gCO2e/kWh' (unknown without it).")] = None,
+        datasheets: Annotated[Path | None, typer.Option(
+            help="Folder of the HTML datasheets (from `modelcarbon datasheet`) that the "
+                 "page links each model to (default: OUT/datasheets).",
+            show_default=False)] = None,
+        as_json: JsonFlag = False,
     ) -> None:
         """Write the portfolio report of a ledger, or with --period its GHG inventory."""
+        from assess.cli._console import pipe_console
         from assess.datasheet._ledger import inference_requests, open_ledger
         from assess.datasheet._portfolio import portfolio, write_portfolio
 
@@ -166,6 +184,10 @@ def register(app: typer.Typer) -> None:
             store, _ = open_ledger(ledger)
             inv = inventory(store.jobs(), period, residual_mix=residual_mix)
             paths = write_inventory(inv, out, formats=chosen)
+            if as_json:
+                echo_json({"command": "report", "period": inv.attrs["period"],
+                           "files": paths, "rows": frame_records(inv)})
+                return
             typer.echo(f"inventory {inv.attrs['period']}: {len(inv)} row(s); wrote "
                        + ", ".join(str(p) for p in paths))
             return
@@ -175,9 +197,15 @@ def register(app: typer.Typer) -> None:
         store, graph = open_ledger(ledger)
         requests = inference_requests(store.jobs())
         models = [p for p in graph.products() if graph.product(p)["kind"] == "model"]
-        console = Console(stderr=True)
+        console = pipe_console(stderr=True)
         with progress_bar(console, "models", len(models)) as step:
             df = portfolio(graph, requests=requests, lifetime_requests=lifetime_requests,
                            requests_per_year=requests_per_year, progress=step)
-        paths = write_portfolio(df, out, formats=formats)
+        paths = write_portfolio(df, out, formats=formats, datasheets=datasheets)
+        if as_json:
+            annual = df["annual ASC^e [kgCO2e]"].dropna()
+            echo_json({"command": "report", "files": paths, "models": len(df),
+                       "annual_asc_e_kgco2e": float(annual.sum()) if len(annual) else None,
+                       "rows": frame_records(df)})
+            return
         typer.echo(f"{len(df)} model(s); wrote " + ", ".join(str(p) for p in paths))

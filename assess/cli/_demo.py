@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from assess.demo._examples import breakdown_rows, example_jobs
-from carbon import UnknownKeyError, asc_e
+from assess.cli._json import JsonFlag, echo_json, frame_records, sheet_figures
+from carbon import UnknownKeyError
 
-__all__ = ["register"]
+if TYPE_CHECKING:  # rich and the demo are imported when the command runs
+    from rich.console import Console
+
+__all__ = ["demo_json", "register"]
 
 TECHNIQUES = ("prune_magnitude", "prune_global", "prune_structured", "quantise_int8",
               "quantise_fp16", "quantise_bf16", "distil_labelled", "distil_transfer",
@@ -33,6 +36,11 @@ _DEMO_HELP = "\n\n".join([
 
 
 def _print_breakdowns(console: Console) -> None:
+    from rich.table import Table
+
+    from assess.demo import breakdown_rows, example_jobs
+    from carbon import asc_e
+
     for label, job in example_jobs().items():
         b = asc_e(job)
         table = Table(title=f"ASC^e breakdown: {label}", show_lines=False)
@@ -55,6 +63,8 @@ def _print_breakdowns(console: Console) -> None:
 
 
 def _print_results(console: Console, result: object) -> None:
+    from rich.table import Table
+
     from assess.datasheet._format import fmt_carbon, fmt_epc, fmt_g
     from assess.demo._pipeline import DemoResult
 
@@ -100,6 +110,33 @@ def _print_results(console: Console, result: object) -> None:
                   f"{result.ledger.parent}")
 
 
+def demo_json(result: Any) -> dict[str, Any]:
+    """What the demo prints, as one JSON object: the example breakdowns, every model's EPC
+    and per-request ASC^e, every product's EPC row, the advice and the files written
+    (grams of CO2e in keys ending ``_g``; null: unknown)."""
+    from assess.demo import example_jobs
+    from carbon import asc_e
+
+    breakdowns = {}
+    for label, job in example_jobs().items():
+        b = asc_e(job)
+        breakdowns[label] = {**{f"{p}_g": float(v.m_as("gCO2e")) for p, v in b.parts().items()},
+                             **{f"{v}_g": float(getattr(b, v).m_as("gCO2e"))
+                                for v in ("jsc", "asc", "jsc_e", "asc_e")}}
+    advice = []
+    for a, r in zip(result.advice, result.results, strict=True):
+        ci = r.energy_reduction_ci_pct
+        advice.append({"technique": r.technique, "score": a.score, "verdict": str(a.verdict),
+                       "energy_reduction_pct": r.energy_reduction_pct,
+                       "energy_reduction_ci_pct": None if ci is None else list(ci),
+                       "conclusive": r.conclusive, "quality_change": r.quality_change,
+                       "metric": r.metric_name})
+    products = frame_records(result.epc.reset_index())  # the index is the product id
+    return {"command": "demo", "ledger": result.ledger, "files": result.files,
+            "breakdowns": breakdowns, "models": [sheet_figures(d) for d in result.datasheets],
+            "products": products, "advice": advice, "notes": result.notes}
+
+
 def register(app: typer.Typer) -> None:
     """Add the demo command."""
 
@@ -118,16 +155,19 @@ def register(app: typer.Typer) -> None:
             "--minilm/--no-minilm",
             help="Also distil, quantise and prune all-MiniLM-L6-v2 (default: when the minilm "
                  "extra is installed).", show_default=False)] = None,
+        as_json: JsonFlag = False,
     ) -> None:
         """Run the main job on embedded defaults."""
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+        from assess.cli._console import pipe_console
         from assess.demo._pipeline import run_demo
 
-        console = Console()
+        console = pipe_console(stderr=as_json)  # with --json, stdout holds the JSON alone
         if not console.is_terminal:
-            console = Console(width=max(console.width, 120))
-        _print_breakdowns(console)
+            console = pipe_console(width=max(console.width, 120), stderr=as_json)
+        if not as_json:
+            _print_breakdowns(console)
         chosen = None if techniques is None else tuple(
             t.strip() for t in techniques.split(",") if t.strip())
         if chosen is not None and (not chosen or set(chosen) - set(TECHNIQUES)):
@@ -135,7 +175,7 @@ def register(app: typer.Typer) -> None:
                                   f"a comma-separated subset of {', '.join(TECHNIQUES)}")
         started = time.monotonic()
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                      TimeElapsedColumn(), console=Console(stderr=True),
+                      TimeElapsedColumn(), console=pipe_console(stderr=True),
                       transient=True) as bar:
             task = bar.add_task("measuring the digits lineage (train, prune, quantise, "
                                 "distil)", total=None)
@@ -143,6 +183,11 @@ def register(app: typer.Typer) -> None:
             def step(what: str) -> None:
                 bar.update(task, description=f"done: {what}")
 
-            result = run_demo(out, epochs=epochs, techniques=chosen, minilm=minilm, step=step)
+            with contextlib.redirect_stdout(sys.stderr if as_json else sys.stdout):
+                result = run_demo(out, epochs=epochs, techniques=chosen, minilm=minilm,
+                                  step=step)
+        if as_json:
+            echo_json(demo_json(result))
+            return
         _print_results(console, result)
         console.print(f"[dim]finished in {time.monotonic() - started:.0f} s[/dim]")

@@ -41,16 +41,17 @@ def _print(rows: list[dict[str, Any]], columns: list[str], as_json: bool, title:
     if as_json:
         typer.echo(json.dumps(rows, indent=2, default=str))
         return
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
+
+    from assess.cli._console import pipe_console
 
     table = Table(title=escape(title))
     for c in columns:  # escape: "[gCO2e]" is a unit, not rich markup
         table.add_column(escape(c), overflow="fold")
     for r in rows:
         table.add_row(*("-" if r.get(c) is None else escape(str(r.get(c))) for c in columns))
-    Console(soft_wrap=True).print(table if rows else escape(f"{title}: none recorded"))
+    pipe_console(soft_wrap=True).print(table if rows else escape(f"{title}: none recorded"))
 
 
 def register(app: typer.Typer) -> None:

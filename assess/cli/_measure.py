@@ -14,23 +14,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from assess.datasheet._ledger import inference_meta
-from carbon import (
-    Facility,
-    InvalidValueError,
-    Job,
-    System,
-    asc_e,
-    country,
-    hardware,
-    magnitude,
-)
+from carbon import InvalidValueError
+
+if TYPE_CHECKING:  # carbon's records, rich and measure are imported when the command runs
+    from rich.console import Console
+
+    from carbon import Job, System
 
 __all__ = ["build_system", "register"]
 
@@ -39,6 +32,8 @@ def build_system(*, country_code: str | None, intensity: str | None, pue: float 
                  hardware_item: str | None, embodied: str | None, lifetime: str | None,
                  system_name: str | None) -> System:
     """The system a measured job ran on, from the command's options (nothing assumed)."""
+    from carbon import Facility, System, country, hardware
+
     if (country_code is None) == (intensity is None):
         raise InvalidValueError("--country/--intensity", (country_code, intensity),
                                 "exactly one: a grid (ISO3 code such as FRA) or an intensity "
@@ -114,10 +109,16 @@ def _check_products(book: Any, attach: dict[str, Any]) -> None:
 
 
 def _fmt(q: Any | None, unit: str = "kJ") -> str:
+    from carbon import magnitude
+
     return "unknown" if q is None else f"{magnitude(q, unit, 'energy'):.4g} {unit}"
 
 
 def _summary(console: Console, m: Any, title: str) -> None:
+    from rich.table import Table
+
+    from carbon import magnitude
+
     table = Table(title=title)
     for col in ("device", "method", "label", "energy", "+-", "idle", "dynamic", "flags"):
         table.add_column(col, justify="right" if col in ("energy", "+-", "idle",
@@ -182,6 +183,7 @@ def register(app: typer.Typer) -> None:
         The command's own output and exit code are untouched (a command that is not found
         exits 127). Everything the recording needs is checked before the command runs.
         """
+        from assess.cli._console import pipe_console
         from measure import Journal, Monitor, run_command
 
         if charge not in ("dynamic", "total"):
@@ -196,7 +198,7 @@ def register(app: typer.Typer) -> None:
             raise InvalidValueError("--checkpoint", checkpoint, "a period > 0 s")
         attach = _attachment(ledger, product, phase, inference_of, requests)
         exe = _executable(command)
-        console = Console(stderr=True, soft_wrap=True)
+        console = pipe_console(stderr=True, soft_wrap=True)
         system = None
         book = None
         if ledger is not None:
@@ -243,6 +245,9 @@ def register(app: typer.Typer) -> None:
                 _summary(console, m, f"measured: {m.name}")
                 console.print(f"journal: {journal}")
             if book is not None and system is not None:
+                from assess.datasheet._ledger import inference_meta
+                from carbon import asc_e
+
                 meta = None if attach.get("inference_of") is None else \
                     inference_meta(str(attach["inference_of"]), int(attach["requests"]))
                 done: Job = m.to_job(m.name, system, charge=charge,  # type: ignore[arg-type]

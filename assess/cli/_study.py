@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
+from assess.cli._json import JsonFlag, echo_json, frame_records
 from carbon import UnknownKeyError
 
 __all__ = ["SIZES", "STUDIES", "register", "run_study"]
@@ -190,11 +190,22 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option(help="Folder for the study's files.")] = Path("out"),
         size: Annotated[str, typer.Option(
             help="small (minutes on 2 cores) or tiny (seconds, for tests).")] = "small",
+        as_json: JsonFlag = False,
     ) -> None:
         """Run one empirical study and write its table, statistics and chart."""
-        console = Console()
+        from assess.cli._console import pipe_console
+
+        console = pipe_console()
         files = run_study(name, out, size=size)
         stats = next(f for f in files if f.name == "stats.txt")
+        if as_json:
+            import pandas as pd
+
+            tables = {f.stem: frame_records(pd.read_csv(f)) for f in files
+                      if f.suffix == ".csv"}
+            echo_json({"command": "study", "study": name, "size": size, "files": files,
+                       "stats": stats.read_text(encoding="utf-8").splitlines(), **tables})
+            return
         console.print(stats.read_text(encoding="utf-8"), markup=False, highlight=False)
         for f in files:
             console.print(f"wrote {f}", markup=False, highlight=False)

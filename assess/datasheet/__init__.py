@@ -10,23 +10,44 @@ published schema) and Hugging Face model-card YAML; :func:`portfolio` and
 
 from __future__ import annotations
 
-from assess.datasheet._build import Alternative, alternative_from_graph, build_datasheet
-from assess.datasheet._files import FORMATS, safe_stem, write_datasheet
-from assess.datasheet._inventory import inventory, parse_period, write_inventory
-from assess.datasheet._model import CarbonFigure, Datasheet
-from assess.datasheet._portfolio import portfolio, portfolio_from_datasheets, write_portfolio
-from assess.datasheet._render_html import render_html
-from assess.datasheet._render_text import render_hf_yaml, render_json, render_markdown
-from assess.datasheet._schema import datasheet_schema, validate_datasheet_json
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from assess.datasheet._build import Alternative, alternative_from_graph, build_datasheet
+    from assess.datasheet._files import FORMATS, safe_stem, write_datasheet
+    from assess.datasheet._inventory import inventory, parse_period, write_inventory
+    from assess.datasheet._model import CarbonFigure, Datasheet
+    from assess.datasheet._portfolio import portfolio, portfolio_from_datasheets, write_portfolio
+    from assess.datasheet._render_html import render_html
+    from assess.datasheet._render_text import render_hf_yaml, render_json, render_markdown
+    from assess.datasheet._schema import datasheet_schema, validate_datasheet_json
+    from assess.datasheet._serving import GenerationSection, generation_section
+
+#: Each public name's module, imported on first use (PEP 562): importing the package stays cheap
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "assess.datasheet._build": ("Alternative", "alternative_from_graph", "build_datasheet"),
+    "assess.datasheet._files": ("FORMATS", "safe_stem", "write_datasheet"),
+    "assess.datasheet._inventory": ("inventory", "parse_period", "write_inventory"),
+    "assess.datasheet._model": ("CarbonFigure", "Datasheet"),
+    "assess.datasheet._portfolio": ("portfolio", "portfolio_from_datasheets", "write_portfolio"),
+    "assess.datasheet._render_html": ("render_html",),
+    "assess.datasheet._render_text": ("render_hf_yaml", "render_json", "render_markdown"),
+    "assess.datasheet._schema": ("datasheet_schema", "validate_datasheet_json"),
+    "assess.datasheet._serving": ("GenerationSection", "generation_section"),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = [
     "FORMATS",
     "Alternative",
     "CarbonFigure",
     "Datasheet",
+    "GenerationSection",
     "alternative_from_graph",
     "build_datasheet",
     "datasheet_schema",
+    "generation_section",
     "inventory",
     "parse_period",
     "portfolio",
@@ -41,3 +62,17 @@ __all__ = [
     "write_inventory",
     "write_portfolio",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module of a public name on first use (PEP 562), then keep the name here."""
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -32,7 +32,7 @@ from assess.datasheet._figures import (
     figure_of_job,
     per_request_section,
 )
-from assess.datasheet._format import fmt_carbon, fmt_count, fmt_num
+from assess.datasheet._format import USER_INPUT, fmt_carbon, fmt_count, fmt_num
 from assess.datasheet._model import (
     AdviceLine,
     AncestorShare,
@@ -50,6 +50,7 @@ from assess.datasheet._model import (
     PerRequestFigure,
     PhaseShare,
 )
+from assess.datasheet._serving import GenerationSection
 from carbon import InvalidValueError, Job, asc_e, quantity, root_sum_square
 
 __all__ = [
@@ -157,6 +158,7 @@ def build_datasheet(
     advice: Sequence[Any] = (),
     generated_at: datetime | None = None,
     notes: Iterable[str] = (),
+    generation: GenerationSection | None = None,
 ) -> Datasheet:
     """The datasheet of ``product`` in ``graph`` (a ``lineage.ProvenanceGraph``).
 
@@ -171,6 +173,8 @@ def build_datasheet(
     compression : ``compress.CompressionResult`` objects; those whose parent or child is
         ``product`` are shown.
     advice : ``assess.Advice`` objects to show (technique, score, verdict, explanation).
+    generation : the generation section (energy and carbon per 1,000 tokens by batch size,
+        :func:`assess.datasheet.generation_section` of a ``measure.serving_sweep``).
     """
     attrs = graph.product(product)
     kind = str(attrs["kind"])
@@ -265,7 +269,7 @@ def build_datasheet(
                                       value=f"{fmt_num(lifetime.m_as('year'))} year"))
     if lifetime_requests is not None:
         assumptions.append(Assumption(name=f"expected lifetime requests of {attrs['name']}",
-                                      value=fmt_count(lifetime_requests)))
+                                      value=fmt_count(lifetime_requests), source=USER_INPUT))
     assumptions.append(Assumption(name="allocation policy",
                                   value=lineage.policy or "no parents"))
     for pid in weights:
@@ -295,7 +299,7 @@ def build_datasheet(
                        by_phase=phases, by_ancestor=ancestors, jobs=job_lines),
         per_request=per_request, per_request_missing=missing, assumptions=assumptions,
         compression=compression_lines(compression, product),
-        advice=advice_lines(advice),
+        advice=advice_lines(advice), generation=generation,
         notes=[*lineage_notes, _UNCERTAINTY_NOTE, *notes],
     )
 

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from assess.datasheet._format import fmt_carbon, fmt_count, fmt_num
+from assess.datasheet._format import USER_INPUT, fmt_carbon, fmt_count, fmt_num
 from assess.datasheet._model import (
     SOURCE_SEP,
     Assumption,
@@ -126,7 +126,8 @@ def assumptions_of_jobs(jobs: Iterable[Job]) -> list[Assumption]:
         for use in job.energy:
             s = use.system
             f = s.facility
-            add(Assumption(name=f"PUE of {f.name}", value=fmt_num(f.pue, 4)))
+            add(Assumption(name=f"PUE of {f.name}", value=fmt_num(f.pue, 4),
+                           source=USER_INPUT))  # carbon takes no default PUE
             mix = f.mix
             year = getattr(mix, "year", None)
             ci = getattr(mix, "gco2e_per_kwh", None)
@@ -205,9 +206,10 @@ def per_request_section(
     share_factor = 0.0 if epc is None else (b.products_g - b_own.products_g) / max(epc.g, 1e-300)
     for part in PARTS:
         g = getattr(b, f"{part}_g")
-        if part in ("operational", "overhead"):
+        if part in ("operational", "overhead", "idle"):
             parts[part] = CarbonFigure(value=quantity(g, "gCO2e"), provenance=energy_label,
                                        source=energy_source).with_uncertainty(
+                                           b.idle_u if part == "idle" else
                                            _energy_part_uncertainty(b, part))
         elif part == "products" and epc is not None:
             share = epc.scaled(share_factor)
@@ -255,7 +257,8 @@ def _energy_part_uncertainty(b: Any, part: str) -> Uncertainty:
         ci = float(x.intensity_gco2e_per_kwh)
         return ci if part == "operational" else (x.pue - 1.0) * ci
 
-    return combine(Uncertainty.known(x.uncertainty_kwh * factor(x)) for x in lines)
+    return combine(Uncertainty.known(x.uncertainty_kwh * factor(x)) for x in lines
+                   if x.role != "idle")  # idle lines are the idle part's (b.idle_u)
 
 
 def _default_range(lifetime_requests: float | None) -> tuple[float, float]:

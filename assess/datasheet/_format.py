@@ -7,8 +7,14 @@
 '321 µgCO2e'
 >>> fmt_energy(quantity(0.0025, "kWh"))
 '2.5 Wh'
+>>> fmt_energy(quantity(7.78e-6, "J"))
+'7.78 µJ'
+>>> fmt_bytes(343_000)
+'343 kB'
 >>> fmt_count(2.5e9)
 '2.5 billion'
+>>> carbon_unit(35_000.0)
+(1000.0, 'kgCO2e')
 >>> fmt_range(quantity(12300, "gCO2e"), quantity(1100, "gCO2e"))
 '12.3 kgCO2e ± 1.1 kgCO2e'
 >>> fmt_range(quantity(12300, "gCO2e"), None)
@@ -23,6 +29,9 @@ from typing import Any
 __all__ = [
     "PROVENANCE_ORDER",
     "UNKNOWN_UNCERTAINTY",
+    "USER_INPUT",
+    "carbon_unit",
+    "fmt_bytes",
     "fmt_carbon",
     "fmt_count",
     "fmt_energy",
@@ -41,7 +50,10 @@ PROVENANCE_ORDER = ("measured", "sampled", "estimated", "reported", "mixed")
 
 _CARBON_STEPS = ((1e6, "tCO2e"), (1e3, "kgCO2e"), (1.0, "gCO2e"), (1e-3, "mgCO2e"),
                  (1e-6, "µgCO2e"), (1e-9, "ngCO2e"))
-_ENERGY_STEPS = ((1e3, "MWh"), (1.0, "kWh"), (1e-3, "Wh"), (1.0 / 3.6e6, "J"))
+_J = 1.0 / 3.6e6  # one joule [kWh]
+_ENERGY_STEPS = ((1e3, "MWh"), (1.0, "kWh"), (1e-3, "Wh"), (1e3 * _J, "kJ"), (_J, "J"),
+                 (1e-3 * _J, "mJ"), (1e-6 * _J, "µJ"), (1e-9 * _J, "nJ"))
+_BYTE_STEPS = ((1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1e3, "kB"), (1.0, "B"))
 
 
 def fmt_num(x: float, digits: int = 3) -> str:
@@ -79,17 +91,36 @@ def fmt_g(grams: float) -> str:
     return _scaled(grams, _CARBON_STEPS)
 
 
+def carbon_unit(grams: float) -> tuple[float, str]:
+    """(grams per unit, unit) that reads best for a column or an axis whose largest
+    magnitude is ``grams`` [gCO2e]: every value of it is then printed in that one unit."""
+    v = abs(grams)
+    if not math.isfinite(v) or v == 0:
+        return 1.0, "gCO2e"
+    for factor, unit in _CARBON_STEPS:
+        if v >= factor:
+            return factor, unit
+    return _CARBON_STEPS[-1]
+
+
 def fmt_carbon(q: Any) -> str:
     """A carbon quantity, printed in the unit that reads best (mgCO2e ... tCO2e)."""
     return fmt_g(float(q.m_as("gCO2e")))
 
 
 def fmt_energy(q: Any) -> str:
-    """An energy quantity, printed in J, Wh, kWh or MWh."""
+    """An energy quantity, printed in nJ, µJ, mJ, J, kJ, Wh, kWh or MWh."""
     kwh = float(q.m_as("kWh"))
     if kwh == 0:
         return "0 kWh"
     return _scaled(kwh, _ENERGY_STEPS)
+
+
+def fmt_bytes(n: float) -> str:
+    """A size in bytes in B, kB, MB, GB or TB (decimal prefixes, as file sizes are sold)."""
+    if n == 0:
+        return "0 B"
+    return _scaled(n, _BYTE_STEPS)
 
 
 def fmt_uncertainty(q: Any | None) -> str:
@@ -99,6 +130,10 @@ def fmt_uncertainty(q: Any | None) -> str:
 
 #: How every renderer says that an uncertainty is unknown.
 UNKNOWN_UNCERTAINTY = "uncertainty unknown"
+
+#: The source of a figure the user stated (a facility's PUE, ``--lifetime-requests``): not a
+#: missing source ("not stated") but the user's own input.
+USER_INPUT = "user input"
 
 
 def fmt_range(value: Any, uncertainty: Any | None, text: str | None = None) -> str:

@@ -3,8 +3,10 @@
 :func:`inventory` takes the jobs of a ledger (or any ``LedgerJob``-like items) whose start falls
 in the period (``2026-Q3``, ``2026-07``, ``2026``, or ``2026-07-01..2026-09-30``, UTC) and gives
 one row per product and scope: the location-based figure (the breakdown's, always) and the
-market-based one (:func:`carbon.scope2` with the contractual instruments and residual mix the
-caller states; unknown, not zero, without them). Reported figures (``ReportedCarbon``) have no
+market-based one (:func:`carbon.scope2`: with the contractual instruments and residual mix the
+caller states, or else each facility's own, ``Facility.instruments`` and
+``Facility.residual_mix``, their volumes drawn down job by job over the period; unknown, not
+zero, without either). Reported figures (``ReportedCarbon``) have no
 breakdown and no date: they cannot be placed in a period and are counted apart
 (``frame.attrs["undated"]``), never silently added. Inference runs
 (``meta.role = inference``) give the SCI per request of their model (inference-only boundary).
@@ -91,11 +93,14 @@ def inventory(jobs: Iterable[Any], period: str, *,
 
     ``jobs``: ``lineage.LedgerJob`` items (``Ledger.jobs()``) or ``(record, product)`` pairs.
     ``instruments`` and ``residual_mix`` give the market-based Scope 2 figure, shared over the
-    period's jobs in order; without them that column is empty and the note says why.
+    period's jobs in order; without them each facility's own apply (drawn down over the
+    period's jobs); without either that column is empty and the note says why.
     """
     start, end = parse_period(period)
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     left = list(instruments)
+    stated = bool(instruments) or residual_mix is not None
+    pools: dict[str, tuple[ContractualInstrument, ...]] = {}
     undated = 0
     for item in jobs:
         record, product = (item.record, item.product) if hasattr(item, "record") else item
@@ -112,7 +117,10 @@ def inventory(jobs: Iterable[Any], period: str, *,
             r["jobs"] += 1
             r["location-based [gCO2e]"] += float(value.m_as("gCO2e"))
         r2 = rows[(pid, "scope 2")]
-        market, left, why = _market(b, left, residual_mix)
+        if stated:
+            market, left, why = _market(b, left, residual_mix)
+        else:
+            market, why = _facility_market(b, pools)
         if market is None:
             r2["market-based [gCO2e]"] = None
             r2["note"] = why
@@ -138,7 +146,7 @@ def _row(pid: str, scope: str, note: str) -> dict[str, Any]:
 
 def _mean_intensity(b: Any) -> Any:
     e = b.facility_energy.m_as("kWh")
-    return quantity((b.operational_g + b.overhead_g) / e if e > 0 else 0.0, "gCO2e/kWh")
+    return quantity(b.jsc_g / e if e > 0 else 0.0, "gCO2e/kWh")
 
 
 def _market(b: Any, left: list[ContractualInstrument], residual: Any
@@ -158,6 +166,21 @@ def _market(b: Any, left: list[ContractualInstrument], residual: Any
         if cov - take > 0:
             rest.append(replace(inst, covered=quantity(cov - take, "kWh")))
     return float(s.market_based.m_as("gCO2e")), rest, ""
+
+
+def _facility_market(b: Any, pools: dict[str, tuple[ContractualInstrument, ...]]
+                     ) -> tuple[float | None, str]:
+    bare = sorted({line.facility.name for line in b.systems if line.facility is not None
+                   and not line.facility.instruments and line.facility.residual_mix is None})
+    if bare:
+        return None, ("market-based unknown: no contractual instruments or residual mix "
+                      f"(facility {', '.join(bare)})")
+    try:
+        s = scope2(b, available=pools)
+    except InvalidValueError as e:
+        return None, f"market-based unknown: {e}"
+    pools.update(s.remaining)  # what this job used of each volume is no longer available
+    return float(s.market_based.m_as("gCO2e")), ""
 
 
 def write_inventory(frame: pd.DataFrame, out: Path, *,

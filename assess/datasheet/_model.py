@@ -23,6 +23,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from assess.datasheet._serving import GenerationSection
 from carbon import Carbon, Energy, Record, Uncertainty, combine, quantity
 
 __all__ = [
@@ -333,4 +334,7 @@ class Datasheet(Record):
     offsets_statement: str = NO_OFFSETS
     compression: list[CompressionLine] = Field(default_factory=list)
     advice: list[AdviceLine] = Field(default_factory=list)
+    generation: GenerationSection | None = Field(
+        default=None, description="generation served: energy and carbon per 1,000 tokens by "
+                                  "batch size (measure.serving_sweep)")
     notes: list[str] = Field(default_factory=list)

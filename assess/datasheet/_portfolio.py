@@ -12,22 +12,28 @@ Columns carry their unit in brackets (``"epc [gCO2e]"``). A figure that cannot b
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
+from markupsafe import Markup
 
 from assess.datasheet._build import build_datasheet
 from assess.datasheet._escape import csv_cell
-from assess.datasheet._format import fmt_count, fmt_g, fmt_num, fmt_range
+from assess.datasheet._files import safe_stem
+from assess.datasheet._format import UNKNOWN_UNCERTAINTY, carbon_unit, fmt_count, fmt_g, fmt_num
 from assess.datasheet._model import Datasheet
+from assess.datasheet._render_charts import svg_bar
 from assess.datasheet._render_html import render_template
 from carbon import InvalidValueError, Job, quantity
 
 __all__ = [
     "REPORT_COLUMNS",
     "csv_safe",
+    "datasheet_links",
     "portfolio",
     "portfolio_from_datasheets",
     "render_portfolio_html",
@@ -147,51 +153,148 @@ def portfolio(graph: Any, *, requests: Mapping[str, Job] | None = None,
         conserving={str(k): bool(v) for k, v in frame["conserving"].items()})
 
 
-def _cell(col: str, v: Any, row: Any) -> tuple[str, bool, str]:
-    """(text, numeric, style) of one cell, plain text: the template escapes it."""
-    if isinstance(v, bool):
-        return ("yes" if v else "no"), False, ""
-    if isinstance(v, float):
-        if math.isnan(v):
-            return "unknown", True, ""
-        if col.endswith("[gCO2e]"):
-            text = fmt_g(v)
-            unc = _UNCERTAINTY_OF.get(col)
-            if unc is not None:
-                u = row[unc]
-                text = fmt_range(quantity(v, "gCO2e"), None if math.isnan(u)
-                                 else quantity(u, "gCO2e"))
-            if col == "epc [gCO2e]" and not bool(row["complete"]):
-                text = "≥ " + text  # a lower bound
-            return text, True, ""
-        if col.endswith("[kgCO2e]"):
-            return fmt_g(v * 1e3), True, ""
-        if "requests" in col:
-            return fmt_count(v), True, ""
-        return fmt_num(v), True, ""
-    return str(v), False, "min-width:260px" if col == "note" else ""
-
-
 #: Columns shown as a range, and the column holding their uncertainty.
 _UNCERTAINTY_OF = {"epc [gCO2e]": "epc uncertainty [gCO2e]",
                    "per-request ASC^e [gCO2e]": "per-request uncertainty [gCO2e]"}
 
+#: The page's carbon columns: header, table column, grams per unit of that column.
+_CARBON_SHOWN = (("EPC", "epc [gCO2e]", 1.0), ("own jobs", "own [gCO2e]", 1.0),
+                 ("per-request ASC^e", "per-request ASC^e [gCO2e]", 1.0),
+                 ("inference only", "inference-only [gCO2e]", 1.0),
+                 ("annual operational", "annual operational [kgCO2e]", 1e3),
+                 ("annual ASC^e", "annual ASC^e [kgCO2e]", 1e3))
 
-def render_portfolio_html(df: pd.DataFrame, *, title: str = "Model carbon portfolio") -> str:
-    """The portfolio table as a self-contained HTML page (``portfolio.html.j2``), with totals.
+#: A cell of the page: text, numeric?, a second line (small) and a link (relative URL).
+Cell = tuple[str, bool, str, str]
 
-    Every string cell is escaped by the template (autoescape); a carbon figure with a known
-    uncertainty is shown as a range, one without says ``uncertainty unknown``.
+
+def _carbon_cells(df: pd.DataFrame, head: str, col: str, grams: float
+                  ) -> tuple[str, list[Cell]]:
+    """One carbon column: ``x ± u`` or ``x`` over ``uncertainty unknown``, ``≥ x`` for a lower
+    bound. All its cells are in one unit, named in the header, when each reads in it
+    without an exponent; a column spanning more decades prints each cell in its own unit
+    and its header names none (never a header unit over cells in another)."""
+    values = df[col].astype(float) * grams
+    factor, unit = carbon_unit(float(values.abs().max()) if values.notna().any() else 0.0)
+    if any("e" in fmt_num(v / factor) for v in values.dropna() if v != 0):
+        return head, [_own_unit_cell(df, i, col, v) for i, v in enumerate(values)]
+    cells: list[Cell] = []
+    for i, v in enumerate(values):
+        row = df.iloc[i]
+        if math.isnan(v):
+            cells.append(("unknown", True, "", ""))
+            continue
+        text, sub = fmt_num(v / factor), ""
+        unc = _UNCERTAINTY_OF.get(col)
+        if unc is not None:
+            u = float(row[unc])
+            if math.isnan(u):
+                sub = UNKNOWN_UNCERTAINTY
+            else:
+                text += f" ± {fmt_num(u / factor)}"
+        lower = not bool(row["complete"]) and col in _LOWER
+        cells.append((("≥ " if lower else "") + text, True, sub, ""))
+    return f"{head} [{unit}]", cells
+
+
+def _own_unit_cell(df: pd.DataFrame, i: int, col: str, v: float) -> Cell:
+    """A carbon cell in the unit that reads best for it (``12.4 mgCO2e ± 1 mgCO2e``)."""
+    if math.isnan(v):
+        return "unknown", True, "", ""
+    row = df.iloc[i]
+    unc = _UNCERTAINTY_OF.get(col)
+    u = math.nan if unc is None else float(row[unc])
+    text = fmt_g(v) if math.isnan(u) else f"{fmt_g(v)} ± {fmt_g(u)}"
+    lower = not bool(row["complete"]) and col in _LOWER
+    return ("≥ " if lower else "") + text, True, UNKNOWN_UNCERTAINTY if (
+        unc is not None and math.isnan(u)) else "", ""
+
+
+#: Columns that are lower bounds where the lineage is incomplete.
+_LOWER = ("epc [gCO2e]", "per-request ASC^e [gCO2e]", "annual ASC^e [kgCO2e]")
+
+
+def _table(df: pd.DataFrame, links: Mapping[str, str]) -> tuple[list[str], list[list[Cell]]]:
+    """The page's columns (a choice that fits a 1280 px screen) and its rows of cells."""
+    heads = ["model"]
+    cols: list[list[Cell]] = [[(str(r["name"]), False,
+                                "" if r["kind"] == "model" else str(r["kind"]),
+                                links.get(str(r["product"]), "")) for _, r in df.iterrows()]]
+    for head, col, grams in _CARBON_SHOWN[:4]:
+        h, cells = _carbon_cells(df, head, col, grams)
+        heads.append(h)
+        cols.append(cells)
+    for head, col in (("lifetime requests", "lifetime requests"),
+                      ("requests per year", "requests per year")):
+        heads.append(head)
+        cols.append([("unknown", True, "", "") if math.isnan(float(v))
+                     else (fmt_count(float(v)), True, "", "") for v in df[col]])
+    for head, col, grams in _CARBON_SHOWN[4:]:
+        h, cells = _carbon_cells(df, head, col, grams)
+        heads.append(h)
+        cols.append(cells)
+    heads += ["provenance", "checks", "note"]
+    cols.append([(f"EPC {r['epc provenance']}", False,
+                  f"per request {r['per-request provenance']}"
+                  if r["per-request provenance"] else "", "") for _, r in df.iterrows()])
+    cols.append([(("complete" if bool(r["complete"]) else "incomplete: lower bound"), False,
+                  "conserving" if bool(r["conserving"]) else "NOT conserving", "")
+                 for _, r in df.iterrows()])
+    cols.append([(str(r["note"]), False, "", "") for _, r in df.iterrows()])
+    return heads, [list(row) for row in zip(*cols, strict=True)] if len(df) else []
+
+
+def _summary_chart(df: pd.DataFrame) -> str | None:
+    """Bars of the annual ASC^e per model where known, else of the EPC; None with no data."""
+    col = "annual ASC^e [kgCO2e]"
+    grams, title = 1e3, "Annual ASC^e by model (at the stated request rate)"
+    if not df[col].notna().any():
+        col, grams, title = "epc [gCO2e]", 1.0, "EPC by model"
+    values: dict[str, float] = {}
+    for _, r in df.iterrows():
+        if math.isnan(float(r[col])):
+            continue
+        label = str(r["name"])
+        if label in values:  # two models of one name: the id tells them apart
+            label = f"{label} ({r['product']})"
+        values[label] = float(r[col]) * grams
+    if not values:
+        return None
+    return svg_bar(values, title=title, salt="portfolio")
+
+
+def render_portfolio_html(df: pd.DataFrame, *, title: str = "Model carbon portfolio",
+                          links: Mapping[str, str] | None = None) -> str:
+    """The portfolio table as a self-contained HTML page (``portfolio.html.j2``), with totals
+    and a summary chart.
+
+    Every string cell is escaped by the template (autoescape); each carbon column is printed
+    in one unit, named in its header; a figure with a known uncertainty is shown as a range,
+    one without says ``uncertainty unknown``. ``links`` maps a product id to its datasheet
+    (a URL relative to the page); the model's name then links to it.
     """
-    cols = [c for c in df.columns if c != "product" and c not in _UNCERTAINTY_OF.values()]
-    rows = [[_cell(c, row[c], row) for c in cols] for _, row in df.iterrows()]
+    heads, rows = _table(df, links or {})
     annual = df["annual ASC^e [kgCO2e]"].dropna()
     known = len(annual)
+    chart = _summary_chart(df)
     return render_template(
-        "portfolio.html.j2", title=title, wide=True, columns=cols, rows=rows, n=len(df),
+        "portfolio.html.j2", title=title, wide=True, columns=heads, rows=rows, n=len(df),
         known=known, annual=fmt_g(float(annual.sum()) * 1e3) if known else "unknown",
         lower=bool((~df["complete"].astype(bool)).any()),
+        chart=None if chart is None else Markup(chart),  # drawn here, labels escaped
         year=str(quantity(1, "year").to("day")))
+
+
+def datasheet_links(df: pd.DataFrame, page_dir: Path, datasheets: Path) -> dict[str, str]:
+    """Product id -> the URL of its HTML datasheet relative to ``page_dir``, for every
+    product whose datasheet file exists under ``datasheets``."""
+    links = {}
+    for pid in df["product"]:
+        path = datasheets / f"{safe_stem(str(pid))}.html"
+        if path.is_file():
+            rel = os.path.relpath(path.resolve(), page_dir.resolve())
+            links[str(pid)] = quote(Path(rel).as_posix())
+    return links
 
 
 def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
@@ -206,8 +309,11 @@ def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
 
 def write_portfolio(df: pd.DataFrame, out: Path, *,
                     formats: Iterable[str] = ("csv", "parquet", "html"),
-                    stem: str = "portfolio") -> list[Path]:
-    """Write the table as ``<stem>.csv``, ``.parquet`` and ``.html`` under ``out``."""
+                    stem: str = "portfolio", datasheets: Path | None = None) -> list[Path]:
+    """Write the table as ``<stem>.csv``, ``.parquet`` and ``.html`` under ``out``.
+
+    The HTML page links each model to its datasheet in ``datasheets`` (default
+    ``out/datasheets``) where that file exists."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for fmt in formats:
@@ -217,7 +323,9 @@ def write_portfolio(df: pd.DataFrame, out: Path, *,
         elif fmt == "parquet":
             df.to_parquet(path, index=False)
         elif fmt == "html":
-            path.write_text(render_portfolio_html(df), encoding="utf-8")
+            links = datasheet_links(df, out, out / "datasheets" if datasheets is None
+                                    else datasheets)
+            path.write_text(render_portfolio_html(df, links=links), encoding="utf-8")
         else:
             raise InvalidValueError("format", fmt, "csv, parquet or html")
         written.append(path)

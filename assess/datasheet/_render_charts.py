@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from assess.datasheet._escape import one_line
-from assess.datasheet._format import fmt_count, fmt_g, fmt_share
+from assess.datasheet._format import carbon_unit, fmt_count, fmt_g, fmt_share
 from assess.datasheet._model import Datasheet
 
 __all__ = [
@@ -44,6 +44,8 @@ _KIND_COLOURS = {"model": "#ebf4ff", "dataset": "#f0fff4", "platform": "#fffaf0"
 _INK = "#1a202c"
 _MUTED = "#4a5568"
 _MAX_LABEL = 38
+_NODE_WIDTH = 24
+_BAR_LABEL = 30
 
 
 def _rc(salt: str) -> Any:
@@ -66,6 +68,13 @@ def _short(text: str, n: int = _MAX_LABEL) -> str:
     """A label on one line (control characters and line breaks folded), cut to ``n``."""
     text = one_line(text)
     return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _wrapped(text: str, width: int = _NODE_WIDTH) -> str:
+    """A name whole, on lines of at most ``width`` characters (a node label is never cut)."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(one_line(text), width, break_on_hyphens=False)) or " "
 
 
 def _to_svg(fig: Any) -> str:
@@ -96,20 +105,24 @@ def svg_bar(values: Mapping[str, float], *, title: str, salt: str,
     import matplotlib
 
     items = sorted(values.items(), key=lambda kv: -kv[1])
+    factor, unit = carbon_unit(max((abs(v) for _, v in items), default=0.0))
+    labels = [_wrapped(k, _BAR_LABEL) for k, _ in items][::-1]  # whole, over lines
+    lines = max((t.count("\n") + 1 for t in labels), default=1)
     with matplotlib.rc_context(_rc(salt)):
-        fig = _figure(6.4, 0.5 + 0.38 * max(len(items), 1))
+        fig = _figure(6.4, 0.5 + (0.24 + 0.14 * lines) * max(len(items), 1))
         ax = fig.add_subplot()
-        labels = [_short(k) for k, _ in items][::-1]
-        vals = [v for _, v in items][::-1]
+        grams = [v for _, v in items][::-1]
+        vals = [v / factor for v in grams]  # the axis in the unit of its label
         cols = list(colours)[::-1] if colours is not None else ["#2b6cb0"] * len(vals)
         bars = ax.barh(range(len(vals)), vals, color=cols, height=0.62)
         ax.set_yticks(range(len(vals)), labels)
         top = max(vals) if vals else 1.0
-        for bar, v in zip(bars, vals, strict=True):
+        for bar, g in zip(bars, grams, strict=True):
             ax.text(bar.get_width() + 0.01 * top, bar.get_y() + bar.get_height() / 2,
-                    fmt_g(v), va="center", fontsize=8.5, color=_INK)
+                    fmt_g(g), va="center", fontsize=8.5, color=_INK)
         ax.set_xlim(0, top * 1.25 if top > 0 else 1.0)
-        ax.set_xlabel("gCO2e")
+        _plain_ticks(ax.xaxis)
+        ax.set_xlabel(unit)
         ax.set_title(title, loc="left", fontsize=10, color=_INK)
         return _to_svg(fig)
 
@@ -139,6 +152,7 @@ def chart_per_request(ds: Datasheet) -> str | None:
     import matplotlib
 
     inner = ("operational", "overhead", "embodied")
+    factor, unit = carbon_unit(pr.total.g)
     with matplotlib.rc_context(_rc(f"req-{ds.identity.id}")):
         fig = _figure(6.4, 1.9)
         ax = fig.add_subplot()
@@ -148,15 +162,17 @@ def chart_per_request(ds: Datasheet) -> str | None:
             for part, colour in PART_COLOURS.items():
                 if part not in pr.parts or (y == 0 and part not in inner):
                     continue
-                v = pr.parts[part].g
+                v = pr.parts[part].g / factor
                 ax.barh(y, v, left=left, color=colour, height=0.55,
                         label=part if y == 1 else None)
                 left += v
-            ax.text(left, y, "  " + fmt_g(left), va="center", fontsize=8.5, color=_INK)
+            ax.text(left, y, "  " + fmt_g(left * factor), va="center", fontsize=8.5,
+                    color=_INK)
         ax.set_yticks(range(len(rows)), rows)
         ax.invert_yaxis()
-        ax.set_xlim(0, pr.total.g * 1.3 if pr.total.g > 0 else 1.0)
-        ax.set_xlabel("gCO2e per request")
+        ax.set_xlim(0, pr.total.g / factor * 1.3 if pr.total.g > 0 else 1.0)
+        _plain_ticks(ax.xaxis)
+        ax.set_xlabel(f"{unit} per request")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.45), ncol=6, frameon=False,
                   fontsize=8)
         ax.set_title("Per-request ASC^e by part", loc="left", fontsize=10, color=_INK)
@@ -198,11 +214,13 @@ def chart_cost_curve(ds: Datasheet) -> str | None:
         if positive:
             ax.set_yscale("log")
             ax.set_ylim(min(positive) / 2, max(positive) * 2)
-            _plain_log_ticks(ax.yaxis, lambda v: fmt_g(v).replace("CO2e", ""))
+            _plain_log_ticks(ax.yaxis, fmt_g)  # each decade tick carries its own unit
         ax.set_xlabel("lifetime requests")
-        ax.set_ylabel("gCO2e per request")
+        ax.set_ylabel("CO2e per request (unit on each tick)")
         ax.grid(True, which="major", color="#edf2f7", lw=0.8)
-        ax.legend(frameon=False, fontsize=8)
+        # below the axes, clear of the lines
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False,
+                  fontsize=8)
         ax.set_title("Per-request cost over lifetime request volume", loc="left", fontsize=10,
                      color=_INK)
         return _to_svg(fig)
@@ -213,6 +231,15 @@ def _compact_count(n: float) -> str:
         if n >= factor:
             return f"{n / factor:g}{suffix}"
     return f"{n:g}"
+
+
+def _plain_ticks(axis: Any) -> None:
+    """Linear ticks as plain numbers: no offset (``1e-6`` above the axis), no exponent."""
+    from matplotlib.ticker import ScalarFormatter
+
+    fmt = ScalarFormatter(useOffset=False, useMathText=False)
+    fmt.set_scientific(False)
+    axis.set_major_formatter(fmt)
 
 
 def _plain_log_ticks(axis: Any, label: Any) -> None:
@@ -244,8 +271,13 @@ def chart_lineage(ds: Datasheet) -> str:
     for d, ids in layers.items():
         for i, node_id in enumerate(ids):
             pos[node_id] = ((i + 0.5) * widest / len(ids), float(d))
+    labels = {k: f"{_wrapped(n.name)}\n{n.kind}" for k, n in nodes.items()}
+    lines = max((t.count("\n") + 1 for t in labels.values()), default=2)
+    half_in = (lines * 10.2 + 7.7) / 144  # half a node box [inch]: 8.5 pt lines, padding
+    row_in = max(1.55, 2 * half_in + 0.9)  # one layer [inch], room for the edge label
+    off = (half_in + 0.06) / row_in  # arrows start and end clear of the boxes [layer]
     with matplotlib.rc_context(_rc(f"lineage-{ds.identity.id}")):
-        fig = _figure(max(4.2, 3.0 * widest), 1.0 + 1.55 * depth)
+        fig = _figure(max(4.2, 3.0 * widest), 1.0 + row_in * depth)
         ax = fig.add_subplot()
         ax.set_axis_off()
         ax.set_xlim(-0.05, widest + 0.05)
@@ -257,7 +289,7 @@ def chart_lineage(ds: Datasheet) -> str:
             # an edge that skips a layer bows outwards, away from the nodes in between
             skip = y0 - y1 > 1.5
             rad = 0.0 if not skip else (0.35 if x0 <= x1 else -0.35)
-            ax.add_patch(FancyArrowPatch((x0, y0 - 0.18), (x1, y1 + 0.18),
+            ax.add_patch(FancyArrowPatch((x0, y0 - off), (x1, y1 + off),
                                          arrowstyle="-|>", mutation_scale=11,
                                          connectionstyle=f"arc3,rad={rad}",
                                          color="#718096", lw=1.1))
@@ -265,17 +297,17 @@ def chart_lineage(ds: Datasheet) -> str:
             if e.share is not None:
                 label += f"\nshare {fmt_share(e.share)}"
             # label on the curve: a quadratic Bezier's midpoint is mid + rad/2 * (dy, -dx)
-            dx, dy = x1 - x0, (y1 + 0.18) - (y0 - 0.18)
+            dx, dy = x1 - x0, (y1 + off) - (y0 - off)
             lx = (x0 + x1) / 2 + rad / 2 * dy
             ly = (y0 + y1) / 2 - rad / 2 * dx
             if not skip:
-                lx, ly = x0 + 0.5 * dx, y0 - 0.18 + 0.5 * dy
+                lx, ly = x0 + 0.5 * dx, y0 - off + 0.5 * dy
             ax.text(lx, ly, label, fontsize=7.5, ha="center", va="center", color=_MUTED,
                     bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none"})
         for node_id, (x, y) in pos.items():
             node = nodes[node_id]
             subject = node.depth == 0
-            ax.text(x, y, f"{_short(node.name, 26)}\n{node.kind}", ha="center", va="center",
+            ax.text(x, y, labels[node_id], ha="center", va="center",
                     fontsize=8.5, color=_INK, fontweight="bold" if subject else "normal",
                     bbox={"boxstyle": "round,pad=0.45",
                           "fc": _KIND_COLOURS.get(node.kind, "#f7fafc"),

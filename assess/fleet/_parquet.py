@@ -76,6 +76,14 @@ class ParquetPieces:
     def read(self, i: int) -> pd.DataFrame:
         return _read_piece(self.files[i], self.row_groups[i], self.columns, self.dictionary)
 
+    def first_row(self, i: int) -> int:
+        """The position in its file (from 0) of piece ``i``'s first row."""
+        import pyarrow.parquet as pq
+
+        meta = pq.ParquetFile(self.files[i]).metadata
+        return sum(meta.row_group(g).num_rows for g in range(min(self.row_groups[i],
+                                                                  default=0)))
+
     def frame(self, dd: Any) -> Any:
         """The pieces as a lazy Dask DataFrame, one partition each."""
         meta = _read_piece(self.files[0], (), self.columns, self.dictionary)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import carbon
 from carbon import Q_, InvalidValueError
-from tests.carbon import golden
+from tests.carbon import golden, published
 from tests.carbon.examples import BOX, FAC, hourly, job, use
 from tests.carbon.strategies import job_args
 
@@ -66,10 +66,10 @@ def test_splitting_a_job_in_two_preserves_every_term(args: tuple, split: float) 
         assert math.isclose(getattr(a + b, f"{part}_g"), w, rel_tol=1e-9, abs_tol=1e-12 * (1 + w))
 
 
-def test_the_parts_are_the_six_terms_in_report_order() -> None:
+def test_the_parts_are_the_seven_terms_in_report_order() -> None:
     b = carbon.asc_e(carbon.Job(name="j", duration="1 h", energy=[use()]))
     assert tuple(b.parts()) == carbon.PARTS == (
-        "operational", "overhead", "embodied", "platform", "products", "retraining")
+        "operational", "overhead", "idle", "embodied", "platform", "products", "retraining")
     assert b.total == b.asc_e and str(b.asc_e.units) == "gCO2e"
 
 
@@ -223,3 +223,76 @@ def test_a_breakdown_is_frozen() -> None:
     with pytest.raises(AttributeError):
         b.operational_g = 0.0  # type: ignore[misc]
     assert BOX.embodied.m == 1e6  # the records it read are untouched
+
+
+# idle and infrastructure energy ----------------------------------------------------------
+
+def _idle_job(dynamic_kwh: float, idle_kwh: float, pue: float = 1.5, ci: float = 400.0,
+              u_dynamic: float | None = None, u_idle: float | None = None) -> Any:
+    fac = carbon.Facility(name="f", pue=pue, mix=Q_(ci, "gCO2e/kWh"))
+    box = carbon.System(name="s", embodied="1000 gCO2e", lifetime="1000 h", facility=fac)
+    def u(v: float | None) -> Any:
+        return None if v is None else Q_(v, "kWh")
+    return carbon.Job(name="j", duration="10 h", energy=[
+        carbon.EnergyUse(system=box, energy=Q_(dynamic_kwh, "kWh"), provenance="measured",
+                         uncertainty=u(u_dynamic)),
+        carbon.EnergyUse(system=box, energy=Q_(idle_kwh, "kWh"), provenance="estimated",
+                         uncertainty=u(u_idle), role="idle")])
+
+
+def test_idle_energy_is_a_part_of_its_own_inside_jsc() -> None:
+    b = carbon.asc_e(_idle_job(2.0, 1.0, u_dynamic=0.1, u_idle=0.3))
+    assert close(b.operational_g, 800.0) and close(b.overhead_g, 400.0)
+    assert close(b.idle_g, 1.0 * 1.5 * 400.0)  # E_idle * PUE * CI
+    assert close(b.jsc_g, 1800.0) and close(b.asc_g, 1800.0 + 10.0)
+    assert close(b.idle_energy.m_as("kWh"), 1.5) and close(b.facility_energy.m, 4.5)
+    assert [line.role for line in b.systems] == ["dynamic", "idle"]
+    # its own uncertainty group, combined in quadrature into JSC
+    assert b.idle_u.g is not None and close(b.idle_u.g, 0.3 * 1.5 * 400.0)
+    assert b.jsc_uncertainty_g is not None and close(
+        b.jsc_uncertainty_g, math.hypot(0.1 * 1.5 * 400.0, 0.3 * 1.5 * 400.0))
+    assert "idle" in carbon.UNCERTAINTY_GROUPS
+
+
+def test_idle_energy_without_an_uncertainty_makes_jsc_uncertainty_unknown() -> None:
+    b = carbon.asc_e(_idle_job(2.0, 1.0, u_dynamic=0.1))
+    assert b.jsc_u.g is not None and b.idle_u.g is None
+    assert b.jsc_uncertainty is None
+    assert any("idle energy" in r for r in b.uncertainty_of("jsc").unknown)
+
+
+@example(dyn=1.0, idle=0.0, pue=1.0)
+@example(dyn=0.0, idle=5.0, pue=2.0)
+@given(dyn=st.floats(0, 1e6), idle=st.floats(0, 1e6), pue=st.floats(1, 3))
+def test_idle_adds_like_dynamic_energy_but_apart(dyn: float, idle: float, pue: float) -> None:
+    # oracle: the same energy all dynamic gives the same JSC; the idle part is E * PUE * CI
+    b = carbon.asc_e(_idle_job(dyn, idle, pue=pue))
+    all_dyn = carbon.asc_e(_idle_job(dyn + idle, 0.0, pue=pue))
+    assert math.isclose(b.jsc_g, all_dyn.jsc_g, rel_tol=1e-9, abs_tol=1e-9)
+    assert math.isclose(b.idle_g, idle * pue * 400.0, rel_tol=1e-12, abs_tol=1e-12)
+    assert math.isclose(sum(q.m for q in b.parts().values()), b.asc_e_g, rel_tol=1e-9,
+                        abs_tol=1e-9)
+    two = b + b
+    assert math.isclose(two.idle_g, 2 * b.idle_g, rel_tol=1e-12, abs_tol=1e-12)
+
+
+def test_an_energy_role_is_dynamic_or_idle() -> None:
+    assert use().role == carbon.EnergyRole.DYNAMIC == "dynamic"
+    with pytest.raises(InvalidValueError, match="role"):
+        carbon.EnergyUse(system=BOX, energy="1 kWh", provenance="measured", role="standby")
+
+
+def test_bloom_life_cycle_total_with_idle_and_infrastructure() -> None:
+    # Luccioni, Viguier, Ligozat 2023, "Estimating the Carbon Footprint of BLOOM", JMLR
+    # 24(253), arXiv:2211.02001, Table 4: dynamic 24.69 t (1,082,990 A100-hours x 400 W =
+    # 433,196 kWh at 57 gCO2e/kWh), idle and infrastructure 14.6 t (256,646 kWh), embodied
+    # 11.2 t (6 years at 85 % use), total 50.5 t (specs/golden/published_footprints.yaml).
+    (case,) = [c for c in published.CASES if c["id"] == "bloom"]
+    b = published.breakdown(case)
+    assert b.idle_g / 1e6 == pytest.approx(14.6, abs=0.05)
+    assert (b.operational_g + b.overhead_g) / 1e6 == pytest.approx(24.69, abs=0.005)
+    assert b.embodied_g / 1e6 == pytest.approx(11.2, abs=0.05)
+    assert b.asc_e.m_as("tCO2e") == pytest.approx(50.5, abs=0.05)
+    assert b.jsc_g == pytest.approx(b.operational_g + b.overhead_g + b.idle_g)
+    assert carbon.scopes(b)["scope 2"].m == pytest.approx(b.jsc_g)  # idle is Scope 2
+    assert carbon.SCOPE_OF_PART["idle"] == "scope 2"

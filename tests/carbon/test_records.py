@@ -85,6 +85,10 @@ def test_power_traces_are_checked_not_clamped() -> None:
         carbon.Job(name="j", energy=[away], start=idx[0].to_pydatetime(),
                    end=idx[2].to_pydatetime())
     assert e.value.field == "Job.energy[0].power"
+    for not_a_series in ([1.0, 2.0, 3.0], np.ones(3), "300 W"):
+        with pytest.raises(carbon.InvalidValueError, match="a pandas Series of watts"):
+            carbon.EnergyUse(system=BOX, energy="1 kWh", provenance="sampled",
+                             power=not_a_series)
 
 
 def test_a_constant_intensity_is_checked_however_it_is_built() -> None:

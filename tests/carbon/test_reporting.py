@@ -1,6 +1,7 @@
 """carbon._reporting: published footprints reproduced through the public API.
 
-Each golden vector names its source; tolerances are the rounding of the published figure.
+Each golden vector names its source; tolerances are the rounding of the published figure
+(specs/golden/published_footprints.yaml, built by tests/carbon/published.py).
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ from carbon import (
     composed_system,
     device_energy,
     device_share,
-    green_algorithms,
     jsc,
     sci,
     scope2,
     scopes,
 )
+from tests.carbon import published
 
 FAC = Facility(name="dc", pue=1.0, mix="400 gCO2e/kWh")
 
@@ -130,15 +131,6 @@ def test_sci_and_its_extended_boundary() -> None:
             unit="request")
 
 
-def test_green_algorithms_estimate() -> None:
-    # Lannelongue et al. 2021 (doi:10.1002/advs.202100707): E = t (n_c P_c u_c + n_m P_m) PUE
-    g = green_algorithms(runtime="12 h", cores=12, core_power="12 W", core_usage=1.0,
-                         memory="64 GB", pue=1.67, intensity="475 gCO2e/kWh")
-    naive = 12 * (12 * 12 * 1.0 + 64 * 0.3725) * 1.67 / 1000
-    assert g.energy.m_as("kWh") == pytest.approx(naive) and g.provenance == "estimated"
-    assert g.carbon.m_as("gCO2e") == pytest.approx(naive * 475)
-
-
 @given(n=st.integers(1, 10_000), hours=st.floats(1e-3, 1e5), watts=st.floats(0, 1e4),
        u=st.floats(0, 1))
 def test_device_energy_is_the_product(n: int, hours: float, watts: float, u: float) -> None:
@@ -168,3 +160,64 @@ def test_the_shipped_bloom_rows_carry_the_papers_85_percent_use() -> None:
               energy=[EnergyUse(system=s, energy="0 kWh", provenance="reported")
                       for s in (servers, gpus)])
     assert asc_e(job).embodied_g / 1e6 == pytest.approx(11.2, abs=0.1)
+
+
+TRAINING = published.cases("training", "sci", "green_algorithms")
+
+
+@pytest.mark.parametrize("case", TRAINING, ids=published.ids(TRAINING))
+def test_each_published_figure_through_the_public_api(case: dict[str, object]) -> None:
+    got = published.figures(case)  # type: ignore[arg-type]
+    expected = case["expected"]
+    assert isinstance(expected, dict) and expected
+    for key, value in expected.items():
+        assert got[key] == pytest.approx(value, rel=case["rel_tol"], abs=1e-9), \
+            (case["id"], key, got[key], case["source"])
+
+
+def test_every_case_has_a_source_a_tolerance_and_expected_figures() -> None:
+    for c in published.CASES:
+        assert c["source"].strip() and c["rel_tol"] > 0 and c["expected"]
+    assert len({c["id"] for c in published.CASES}) == len(published.CASES)
+
+
+def test_scope_of_every_part() -> None:
+    assert set(carbon.SCOPE_OF_PART) == set(carbon.PARTS)
+
+
+def test_scope2_uses_the_facilitys_own_instruments_and_residual_mix() -> None:
+    ppa = ContractualInstrument("PPA", "20 gCO2e/kWh", 0.25, source="wind PPA 2026",
+                                period="2026")
+    fac = Facility(name="dc", pue=1.25, mix="400 gCO2e/kWh", instruments=(ppa,),
+                   residual_mix="500 gCO2e/kWh")
+    other = Facility(name="dc2", pue=1.0, mix="100 gCO2e/kWh", residual_mix="150 gCO2e/kWh")
+    box = System(name="box", embodied="0 gCO2e", lifetime="1 year", facility=fac)
+    box2 = System(name="box2", embodied="0 gCO2e", lifetime="1 year", facility=other)
+    b = asc_e(Job(name="j", duration="1 h", energy=[
+        EnergyUse(system=box, energy="8 kWh", provenance="measured"),
+        EnergyUse(system=box, energy="0.8 kWh", provenance="estimated", role="idle"),
+        EnergyUse(system=box2, energy="2 kWh", provenance="measured")]))
+    s = scope2(b)
+    # location-based: (8 + 0.8) x 1.25 x 400 + 2 x 100; never replaced
+    assert s.location_based.m == pytest.approx(11 * 400 + 200)
+    assert s.location_based.m == pytest.approx(b.jsc_g)
+    # market-based: a quarter of dc's 11 kWh at 20 g, the rest at 500 g; dc2 at its 150 g
+    assert s.market_based.m == pytest.approx(2.75 * 20 + 8.25 * 500 + 2 * 150)
+    assert s.covered_energy.m == pytest.approx(2.75) and s.residual_energy.m == \
+        pytest.approx(10.25)
+    # stated instruments override the facilities' own, for all the energy
+    eac = ContractualInstrument("EAC", "0 gCO2e/kWh", "13 kWh", source="GoO")
+    assert scope2(b, instruments=(eac,)).market_based.m == 0.0
+
+
+def test_a_facility_validates_its_instruments() -> None:
+    half = ContractualInstrument("green_tariff", "0 gCO2e/kWh", 0.5, source="tariff")
+    with pytest.raises(InvalidValueError, match="residual_mix"):
+        Facility(name="dc", pue=1.0, mix="400 gCO2e/kWh", instruments=(half,))
+    with pytest.raises(InvalidValueError, match=r"instruments\[0\]"):
+        Facility(name="dc", pue=1.0, mix="400 gCO2e/kWh", instruments=("EAC",),
+                 residual_mix="500 gCO2e/kWh")
+    with pytest.raises(carbon.ModelCarbonError, match="residual_mix"):
+        Facility(name="dc", pue=1.0, mix="400 gCO2e/kWh", residual_mix="500 g")
+    full = Facility(name="dc", pue=1.0, mix="400 gCO2e/kWh", instruments=(half, half))
+    assert full.residual_mix is None and len(full.instruments) == 2

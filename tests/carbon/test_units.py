@@ -183,3 +183,34 @@ def test_errors_show_values_short() -> None:
     assert "energy='nan kWh'" in str(bad.value)
     with pytest.raises(InvalidValueError, match="a finite number of kWh"):
         magnitude(Q_(10**400, "kWh"), "kWh", "energy")
+
+
+# --- pint's definition cache -----------------------------------------------------------------
+_REGISTRY_FACTS = ("import carbon\n"
+                   "from carbon._units import cache_folder\n"
+                   "print(cache_folder(), carbon.Q_(1.0, 'year').m_as('day'),"
+                   " carbon.Q_(1, 'kgCO2e').m_as('gCO2e'))")
+
+
+def _facts(cache_home: Path) -> list[str]:
+    out = subprocess.run([sys.executable, "-c", _REGISTRY_FACTS], capture_output=True,
+                         text=True, check=True, cwd=Path(__file__).parents[2],
+                         env={"PATH": "", "HOME": str(cache_home),
+                              "XDG_CACHE_HOME": str(cache_home / "cache")}, timeout=300)
+    return out.stdout.split()
+
+
+def test_the_registry_is_cached_and_a_broken_cache_is_ignored(tmp_path: Path) -> None:
+    first = _facts(tmp_path)
+    assert first == [str(tmp_path / "cache" / "modelcarbon" / "pint"), "365.0", "1000.0"]
+    cached = sorted((tmp_path / "cache" / "modelcarbon" / "pint").glob("*.pickle"))
+    assert cached  # pint's parsed definition files
+    assert _facts(tmp_path) == first
+    for f in cached:  # half-written by another process
+        f.write_bytes(f.read_bytes()[:20])
+    assert _facts(tmp_path) == first
+
+
+def test_an_unwritable_cache_folder_means_no_cache(tmp_path: Path) -> None:
+    (tmp_path / "cache").write_text("a file where the cache folder would be")
+    assert _facts(tmp_path) == ["None", "365.0", "1000.0"]

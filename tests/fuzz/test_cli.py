@@ -180,7 +180,7 @@ def test_a_bug_is_one_line_and_exit_70(monkeypatch: pytest.MonkeyPatch,
                                        cli: Callable[..., Run]) -> None:
     """An exception that is not the project's (a bug) is one line, exit 70, no traceback;
     --debug shows the traceback."""
-    import assess.cli._assess as mod
+    import assess.adoption as mod  # the command imports load_calibration from it when it runs
 
     def broken(path: object) -> object:
         raise TypeError("unsupported operand type(s) for +: 'int' and 'str'\nsecond line")

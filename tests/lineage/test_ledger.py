@@ -108,6 +108,27 @@ def test_save_load_round_trip_is_exact(ledger_url: str) -> None:
         assert back.epc(pid).total_g == g.epc(pid).total_g
 
 
+def test_instruments_residual_mix_and_idle_role_round_trip() -> None:
+    from carbon import ContractualInstrument
+    from lineage._serial import job_from_dict
+
+    ppa = ContractualInstrument("PPA", "12 gCO2e/kWh", "3 MWh", source="wind PPA",
+                                period="2026")
+    eac = ContractualInstrument("EAC", "0 gCO2e/kWh", 0.5, source="GoO")
+    fac = Facility(name="dc", pue=1.2, mix="400 gCO2e/kWh", instruments=(ppa, eac),
+                   residual_mix="520 gCO2e/kWh")
+    box = System(name="box", embodied="1 kgCO2e", lifetime="4 year", facility=fac)
+    job = Job(name="j", duration="1 h", energy=[
+        EnergyUse(system=box, energy="1 kWh", provenance="measured"),
+        EnergyUse(system=box, energy="0.2 kWh", provenance="estimated", role="idle")])
+    back = job_from_dict(job_to_dict(job))
+    assert back == job and back.energy[1].role == "idle"
+    assert back.energy[0].system.facility.instruments == (ppa, eac)
+    plain = job_to_dict(make_job(1.0))  # nothing added where nothing is set (digests stay)
+    assert "instruments" not in plain["energy"][0]["system"]["facility"]
+    assert "role" not in plain["energy"][0]
+
+
 def test_json_round_trip_of_rich_records() -> None:
     g = sample_graph()
     assert from_json(g.to_json(indent=2)) == g

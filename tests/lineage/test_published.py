@@ -6,6 +6,7 @@ import pytest
 
 from carbon import InvalidValueError, UnknownKeyError
 from lineage import ProvenanceGraph, add_published, check_inputs, published_footprints
+from tests.carbon import published
 
 # (id, published tCO2e, source) -- the figures the table must carry, from the papers
 GOLDEN = [
@@ -33,7 +34,7 @@ def test_each_row_carries_its_published_figure_and_source(pid: str, tco2e: float
 
 
 @pytest.mark.parametrize(("pid", "rel"), [("gpt-3", 0.005), ("t5", 0.006),
-                                          ("llama-65b", 0.003)])
+                                          ("llama-65b", 0.003), ("bert-base-strubell", 0.001)])
 def test_inputs_reproduce_the_published_results_within_rounding(pid: str, rel: float) -> None:
     c = check_inputs(pid)
     assert c["energy_rel_diff"] is not None and abs(c["energy_rel_diff"]) < rel
@@ -52,6 +53,11 @@ def test_bloom_keeps_its_life_cycle_total_beside_the_booked_figure() -> None:
     f = published_footprints()["bloom"]
     assert (f.tco2e, f.tco2e_total, f.embodied_tco2e) == (24.69, 50.5, 11.2)
     assert f.note and "not double-counted" in f.note
+    # Luccioni et al. 2023, Table 4: idle and infrastructure 14.6 t from 256,646 kWh at 57 g
+    assert f.idle_tco2e == 14.6 and f.idle_energy_mwh == 256.646
+    assert f.tco2e + f.idle_tco2e + f.embodied_tco2e == pytest.approx(f.tco2e_total, abs=0.05)
+    c = check_inputs("bloom")  # the paper does not apply its PUE: the note says so
+    assert c["energy_rel_diff"] == pytest.approx(0.2, abs=0.001) and "PUE" in f.note
 
 
 def test_errors() -> None:
@@ -61,3 +67,26 @@ def test_errors() -> None:
     add_published(g, "t5")
     with pytest.raises(InvalidValueError, match="id"):
         add_published(g, "t5")
+
+
+def test_every_shipped_row_has_a_golden_case_that_reproduces_its_booked_figure() -> None:
+    # specs/golden/published_footprints.yaml: each row reproduced through the public API
+    by_row = {c["footprint"]: c for c in published.CASES if c.get("footprint")}
+    assert set(published_footprints()) <= set(by_row)
+    for pid, f in published_footprints().items():
+        case = by_row[pid]
+        key = "total_t" if case["kind"] == "reported" else "operational_t"
+        assert case["expected"][key] == pytest.approx(f.tco2e), pid
+
+
+REPORTED = published.cases("reported")
+
+
+@pytest.mark.parametrize("case", REPORTED, ids=published.ids(REPORTED))
+def test_reported_cases_through_add_published(case: dict[str, object]) -> None:
+    g = ProvenanceGraph()
+    pid = add_published(g, str(case["footprint"]))
+    expected = case["expected"]
+    assert isinstance(expected, dict)
+    assert g.epc(pid).total.m_as("tCO2e") == pytest.approx(expected["total_t"],
+                                                            rel=case["rel_tol"])

@@ -4,6 +4,7 @@ stopping rules, real CPU-bound work beside busy neighbours for the verdicts."""
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -193,6 +194,8 @@ def test_unknown_trial_energy_raises() -> None:
     ({"energy": "idle"}, "energy"),
     ({"labels": ("a",)}, "labels"),
     ({"n_resamples": 5}, "n_resamples"),
+    ({"between_runs_sd": -0.1}, "between_runs_sd"),
+    ({"between_runs_sd": math.nan}, "between_runs_sd"),
 ])
 def test_bad_arguments_are_named(kwargs: dict[str, Any], field: str) -> None:
     mon, clock, _ = _fake()
@@ -305,3 +308,34 @@ def test_a_b_with_twice_the_work_is_about_2x(work_size: int, busy_neighbours: No
                and abs(c.ratio - 2.0) <= 0.3)
     assert c.summary().endswith(": conclusive")
     assert c.methods == ("cpu: tdp-estimate (estimated, process)",)
+
+
+# --- the between-run component ------------------------------------------------------------------
+def test_between_runs_sd_widens_the_interval_and_can_end_a_verdict() -> None:
+    """A small but consistent effect (5 %, little noise): conclusive on the trials alone; with
+    a between-run SD of 0.1 on ln(ratio) the interval spans 1 and the verdict is withheld."""
+    def run(sd: float | None) -> Comparison:
+        mon, clock, _ = _fake()
+        rng = np.random.default_rng(3)
+        return compare(_side(clock, 1 + 0.01 * rng.standard_normal(20)),
+                       _side(clock, 1.05 + 0.01 * rng.standard_normal(20)), monitor=mon,
+                       rel_width=None, min_trials=10, max_trials=10, warmup=0,
+                       between_runs_sd=sd)
+    alone, widened = run(None), run(0.1)
+    assert alone.conclusive and alone.between_runs_sd is None and alone.ci == alone.ci_within
+    assert widened.ci_within == alone.ci and widened.ratio == alone.ratio
+    lo, hi = widened.ci
+    assert lo < 1.0 < hi and lo < alone.ci[0] and hi > alone.ci[1]
+    assert not widened.conclusive and widened.between_runs_sd == 0.1
+    assert "between-run SD 0.10 included" in widened.summary()
+    assert any("stated between-run SD" in n for n in widened.notes)
+
+
+def test_auto_adds_the_estimate_figure_only_to_estimated_energies() -> None:
+    """``"auto"`` on measured (fake NVML counter) figures adds nothing and says so."""
+    mon, clock, _ = _fake()
+    c = compare(_side(clock, [1.0, 1.1] * 5), _side(clock, [2.0, 2.1] * 5), monitor=mon,
+                rel_width=None, min_trials=5, max_trials=5, warmup=0, between_runs_sd="auto")
+    assert c.provenance == "measured" and c.between_runs_sd is None
+    assert c.ci == c.ci_within
+    assert any("between-run spread not included" in n for n in c.notes)

@@ -296,8 +296,17 @@ def test_every_nvml_error_is_translated(code: int, cls: type[Exception]) -> None
     assert type(err) is cls and "gpu:0.energy" in str(err) and str(code) in str(err)
 
 
-def test_deprecated_pynvml_distribution_is_refused(monkeypatch: Any) -> None:
-    monkeypatch.setattr(md, "packages_distributions", lambda: {"pynvml": ["pynvml"]})
+@pytest.mark.parametrize("top_level, files", [("pynvml\n", []), (None, ["pynvml.py"]),
+                                               (None, ["pynvml/__init__.py"])])
+def test_deprecated_pynvml_distribution_is_refused(monkeypatch: Any, top_level: str | None,
+                                                   files: list[str]) -> None:
+    from pathlib import PurePosixPath
+
+    deprecated = SimpleNamespace(read_text=lambda name: top_level,
+                                 files=[PurePosixPath(f) for f in files])
+    real = md.distribution
+    monkeypatch.setattr(md, "distribution",
+                        lambda name: deprecated if name == "pynvml" else real(name))
     with pytest.raises(NVMLBindingError, match="nvidia-ml-py"):
         load_pynvml()
 

@@ -168,3 +168,25 @@ def test_auto_on_this_machine_labels_everything() -> None:
         assert mon.devices
     finally:
         mon.close()
+
+
+def test_idle_is_not_waited_for_when_no_device_can_read_it() -> None:
+    # `modelcarbon measure -- true` spent 1 s measuring an idle power that the CPU and memory
+    # estimates have no reading for
+    clock = ManualClock()
+    mon = Monitor(gpus=None, cpu="estimate", memory="estimate", clock=clock, interval=None,
+                  idle_seconds=1.0)
+    try:
+        assert clock.monotonic_ns() == 0 and mon.idle_power_w == {}
+        assert any("idle power not measured" in n for n in mon.notes)
+    finally:
+        mon.close()
+    # a device with an idle reading is still measured for the whole time asked
+    fake = FakeNVML([PowerTrace.constant(50.0)], clock=clock, counter_period_s=1e-3)
+    gpu = Monitor(nvml=fake, cpu=None, memory=None, clock=clock, interval=None,
+                  idle_seconds=1.0)
+    try:
+        assert clock.monotonic_ns() >= 1_000_000_000
+        assert gpu.idle_power_w["gpu:0"] == pytest.approx(50.0)
+    finally:
+        gpu.close()

@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from carbon import Q_, InvalidValueError, UnitMismatchError
-from measure import cv, eta_squared_h, groups, ratio_interval, two_sample_test
+from measure import (
+    cv,
+    eta_squared_h,
+    groups,
+    ratio_interval,
+    two_sample_test,
+    widen_ratio_interval,
+)
 from measure._stats import rng_kw
 
 
@@ -218,3 +225,43 @@ def test_groups_refuses(samples: dict[str, list[object]], err: type[Exception],
     assert info.value.field == field  # type: ignore[attr-defined]
     with pytest.raises(InvalidValueError, match="level"):
         groups({"a": [1.0, 2.0], "b": [3.0, 4.0]}, level=95)
+
+
+# --- widen_ratio_interval -------------------------------------------------------------------------
+def _naive_widen(r: float, lo: float, hi: float, sd: float, level: float) -> tuple[float, float]:
+    """The same sum in quadrature on the log scale, written out from the GUM's rule."""
+    z = stats.norm.ppf((1 + level) / 2)
+    lo_half = math.log(r) - math.log(lo)
+    hi_half = math.log(hi) - math.log(r)
+    return (math.exp(math.log(r) - math.hypot(lo_half, z * sd)),
+            math.exp(math.log(r) + math.hypot(hi_half, z * sd)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0.05, 20.0), st.floats(0.0, 0.5), st.floats(0.0, 0.5), st.floats(0.0, 1.0),
+       st.floats(0.5, 0.999))
+@example(1.0, 0.0, 0.0, 0.1, 0.95)  # a one-point interval gains exactly z * sd each side
+@example(0.66, 0.03, 0.03, 0.0, 0.99)  # sd = 0: unchanged
+def test_widening_against_the_naive_rule(r: float, down: float, up: float, sd: float,
+                                         level: float) -> None:
+    lo, hi = r * math.exp(-down), r * math.exp(up)
+    got = widen_ratio_interval(r, lo, hi, between_runs_sd=sd, level=level)
+    want = _naive_widen(r, lo, hi, sd, level)
+    assert got == pytest.approx(want, rel=1e-12)
+    assert got[0] <= lo * (1 + 1e-12) and got[1] >= hi * (1 - 1e-12)  # never narrower
+    bigger = widen_ratio_interval(r, lo, hi, between_runs_sd=sd + 0.1, level=level)
+    assert bigger[0] < got[0] and bigger[1] > got[1]  # monotone in the SD
+
+
+@pytest.mark.parametrize(("args", "field"), [
+    ((1.0, 0.9, 1.1, -0.1, 0.95), "between_runs_sd"),
+    ((1.0, 0.9, 1.1, math.inf, 0.95), "between_runs_sd"),
+    ((1.0, 1.1, 1.2, 0.1, 0.95), "ci"),
+    ((1.0, 0.0, 1.2, 0.1, 0.95), "ci"),
+    ((1.0, 0.9, 1.1, 0.1, 1.0), "level"),
+])
+def test_widening_refuses_bad_input(args: tuple[float, ...], field: str) -> None:
+    r, lo, hi, sd, level = args
+    with pytest.raises(InvalidValueError) as info:
+        widen_ratio_interval(r, lo, hi, between_runs_sd=sd, level=level)
+    assert info.value.field == field

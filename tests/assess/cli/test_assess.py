@@ -18,7 +18,7 @@ def test_assess_prints_table_and_writes_json(tmp_path: Path) -> None:
     out = tmp_path / "advice.json"
     result = runner.invoke(app, ["assess", "--org", str(EXAMPLES / "org.yaml"),
                                  "--techniques", str(EXAMPLES / "techniques.yaml"),
-                                 "--json", str(out)], env={"COLUMNS": "200"})
+                                 "--json-out", str(out)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     for word in ("Adoption advice", "GPU power limiting", "energy-aware pruning",
                  "int8 post-training quantisation", "measured"):
@@ -55,3 +55,17 @@ def test_check_calibration_lists_findings() -> None:
     assert "calibration OK" in ok.output
 
 
+
+
+def test_assess_json_is_one_object_on_stdout(tmp_path: Path) -> None:
+    from tests.assess.cli.runner import mc
+
+    args = ["assess", "--org", str(EXAMPLES / "org.yaml"), "--techniques",
+            str(EXAMPLES / "techniques.yaml")]
+    run = mc(*args, "--json")
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)  # all of stdout; the table went to stderr
+    assert doc["calibration"] == "published" and "Adoption advice" in run.stderr
+    out = tmp_path / "advice.json"
+    assert mc(*args, "--json-out", str(out)).returncode == 0
+    assert json.loads(out.read_text()) == doc

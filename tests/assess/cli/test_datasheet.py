@@ -133,3 +133,66 @@ def test_report_period_writes_the_inventory_by_scope(tmp_path: Path,
     assert inv.loc["scope 2", "market-based [gCO2e]"] == pytest.approx(2 * 1.2 * 500)
     assert inv.loc["scope 3 category 2", "location-based [gCO2e]"] == pytest.approx(1.0)
     one_line_error(cli("report", str(book), "--period", "2026-Q9"), "period")
+
+
+def test_report_period_uses_the_facilitys_instruments_and_idle_energy(
+        tmp_path: Path, cli: Callable[..., Run]) -> None:
+    from datetime import UTC, datetime
+
+    from carbon import ContractualInstrument, EnergyUse, Facility, Job, System
+    from lineage import Ledger
+
+    ppa = ContractualInstrument("PPA", "0 gCO2e/kWh", "1.2 kWh", source="wind PPA 2026")
+    fac = Facility(name="dc", pue=1.2, mix="300 gCO2e/kWh", instruments=(ppa,),
+                   residual_mix="500 gCO2e/kWh")
+    box = System(name="box", embodied="8760 gCO2e", lifetime="1 year", facility=fac)
+    when = datetime(2026, 8, 1, 12, tzinfo=UTC)
+    job = Job(name="train", start=when, end=when.replace(hour=13), energy=[
+        EnergyUse(system=box, energy="2 kWh", provenance="measured"),
+        EnergyUse(system=box, energy="1 kWh", provenance="estimated", role="idle")])
+    book = tmp_path / "l.sqlite"
+    with Ledger(str(book)) as ledger:
+        ledger.add_product("m", kind="model", name="M")
+        ledger.add_job(job, product="m", phase="training")
+    r = cli("report", str(book), "--period", "2026-Q3", "--out", str(tmp_path / "inv"))
+    assert r.returncode == 0, r.stderr
+    inv = pd.read_csv(tmp_path / "inv" / "inventory.csv").set_index("scope")
+    # 3 kWh x 1.2 = 3.6 kWh of facility energy: 1.2 kWh under the PPA, 2.4 at the residual mix
+    assert inv.loc["scope 2", "location-based [gCO2e]"] == pytest.approx(3.6 * 300)
+    assert inv.loc["scope 2", "market-based [gCO2e]"] == pytest.approx(2.4 * 500)
+
+
+def test_datasheet_json_is_one_object_on_stdout(cli: Callable[..., Run], ledger: Path,
+                                                tmp_path: Path) -> None:
+    run = cli("datasheet", str(ledger), "--lifetime-requests", "1e6", "-f", "html",
+              "--out", str(tmp_path), "--json")
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)  # the whole of stdout: one JSON object, nothing else
+    assert doc["command"] == "datasheet" and len(doc["files"]) == 2
+    small = next(p for p in doc["products"] if p["id"] == "small")
+    assert small["epc"]["g"] > 0 and small["per_request"]["g"] > 0
+    assert small["per_request"]["provenance"] and small["epc_complete"] is True
+
+
+def test_report_json_is_one_object_and_the_page_links_datasheets(
+        cli: Callable[..., Run], ledger: Path, tmp_path: Path) -> None:
+    assert cli("datasheet", str(ledger), "-f", "html", "--out",
+               str(tmp_path / "datasheets")).returncode == 0
+    run = cli("report", str(ledger), "--requests-per-year", "1e6", "--out", str(tmp_path),
+              "--json")
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert doc["models"] == 2 and len(doc["rows"]) == 2
+    rows = {r["product"]: r for r in doc["rows"]}
+    assert doc["annual_asc_e_kgco2e"] == pytest.approx(
+        sum(r["annual ASC^e [kgCO2e]"] or 0.0 for r in rows.values()))  # null: unknown
+    page = (tmp_path / "portfolio.html").read_text()
+    assert 'href="datasheets/small.html"' in page and 'href="datasheets/base.html"' in page
+
+
+def test_report_json_without_a_rate_says_null_not_zero(cli: Callable[..., Run], ledger: Path,
+                                                      tmp_path: Path) -> None:
+    run = cli("report", str(ledger), "-f", "csv", "--out", str(tmp_path), "--json")
+    doc = json.loads(run.stdout)
+    assert doc["annual_asc_e_kgco2e"] is None
+    assert all(r["annual ASC^e [kgCO2e]"] is None for r in doc["rows"])

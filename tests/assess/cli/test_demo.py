@@ -61,8 +61,12 @@ def test_demo_twice_gives_the_same_ledger_content(tmp_path: Path) -> None:
     assert "EPC and per-request ASC^e of every model" in first.stdout
     assert "Adoption advice" in first.stdout and "ASC^e breakdown" in first.stdout
     a = _ledger_content(out / "ledger.sqlite")
-    second = mc(*args)
+    second = mc(*args, "--json")
     assert second.returncode == 0, second.stderr[-3000:]
+    import json
+
+    doc = json.loads(second.stdout)  # --json: all of stdout is one JSON object
+    assert doc["command"] == "demo" and doc["models"] and doc["advice"]
     b = _ledger_content(out / "ledger.sqlite")
     assert a["published"], "the published BERT-family jobs are in the ledger"
     for key in ("products", "edges", "reported", "published", "measured", "inference"):
@@ -77,3 +81,28 @@ def test_demo_twice_gives_the_same_ledger_content(tmp_path: Path) -> None:
     for fmt in ("csv", "parquet", "html"):
         assert (out / f"portfolio.{fmt}").is_file()
     assert not (out / "ledger.sqlite.tmp").exists()
+
+
+def test_demo_json_is_one_object_on_stdout(cli: Callable[..., Run], tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--json``: the figures the demo prints, as one JSON object (the pipeline stubbed)."""
+    import json
+
+    from assess.demo import _pipeline
+    from tests.assess.datasheet.conftest import graph, make_datasheet
+
+    g = graph()
+
+    def fake_run_demo(out: Path, **_: Any) -> _pipeline.DemoResult:
+        print("a chatty library")
+        return _pipeline.DemoResult(out / "ledger.sqlite", g, [make_datasheet()],
+                                    [out / "portfolio.html"], g.epc_all(), [], [], ["n"])
+
+    monkeypatch.setattr(_pipeline, "run_demo", fake_run_demo)
+    run = cli("demo", "--out", str(tmp_path), "--json")
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert "a chatty library" in run.stderr
+    assert doc["command"] == "demo" and doc["models"][0]["epc"]["g"] > 0
+    assert {p["product"] for p in doc["products"]} == {"wiki", "bert", "distil"}
+    assert doc["breakdowns"] and all(b["asc_e_g"] > 0 for b in doc["breakdowns"].values())

@@ -118,3 +118,19 @@ def test_build_system_from_explicit_figures() -> None:
     s = build_system(country_code=None, intensity="250 gCO2e/kWh", pue=1.3, hardware_item=None,
                      embodied="1500 kgCO2e", lifetime="4 year", system_name="node")
     assert s.embodied == Q_(1.5e6, "gCO2e") and s.facility.pue == 1.3
+
+
+def test_piped_report_keeps_every_value_whole(tmp_path: Path) -> None:
+    # bug: on a pipe Rich sized the table at 80 columns and cut cells ("tdp-es…")
+    import subprocess
+
+    exe = Path(sys.executable).with_name("modelcarbon")
+    proc = subprocess.run([str(exe), "measure", "--journal", str(tmp_path / "j.jsonl"), "--",
+                           sys.executable, "-c", "print('own output')"],
+                          capture_output=True, text=True, timeout=120, check=False,
+                          env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1",
+                               "HOME": str(tmp_path)})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "own output\n"  # the command's stdout untouched
+    assert "tdp-estimate" in proc.stderr and "per-gb-estimate" in proc.stderr
+    assert "…" not in proc.stderr and "\x1b[" not in proc.stderr  # whole, and NO_COLOR kept

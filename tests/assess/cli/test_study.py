@@ -30,3 +30,14 @@ def test_study_tiny_writes_table_and_chart(cli: Callable[..., Run], tmp_path: Pa
 def test_unknown_study_is_one_line(cli: Callable[..., Run], tmp_path: Path) -> None:
     one_line_error(cli("study", "weather", "--out", str(tmp_path)), "NAME", "search")
     one_line_error(cli("study", "data", "--out", str(tmp_path), "--size", "huge"), "--size")
+
+
+def test_study_json_is_one_object_on_stdout(cli: Callable[..., Run], tmp_path: Path) -> None:
+    import json
+
+    run = cli("study", "data", "--out", str(tmp_path), "--size", "tiny", "--json")
+    assert run.returncode == 0, run.stdout + run.stderr
+    doc = json.loads(run.stdout)  # all of stdout
+    assert doc["study"] == "data" and doc["runs"] and doc["summary"]
+    assert any("Kruskal-Wallis" in s or "no group test" in s for s in doc["stats"])
+    assert all(Path(f).is_file() for f in doc["files"])

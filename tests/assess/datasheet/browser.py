@@ -65,3 +65,24 @@ def load(chromium: str, page: Path, screenshot: Path, *, width: int = 1280,
                if (m := _CONSOLE.search(line))]
     problems = [line for line in run.stderr.splitlines() if _PROBLEMS.search(line)]
     return Loaded(run.stdout, console, problems, screenshot)
+
+
+_MEASURE = ("<script>window.addEventListener('load',()=>{const d=document.documentElement;"
+            "d.setAttribute('data-scroll-width',d.scrollWidth);"
+            "d.setAttribute('data-client-width',d.clientWidth);"
+            "let w=0;for(const t of document.querySelectorAll('table')){"
+            "w=Math.max(w,t.getBoundingClientRect().right)};"
+            "d.setAttribute('data-table-right',Math.ceil(w));});</script>")
+
+
+def widths(chromium: str, page: Path, screenshot: Path, *, width: int = 1280,
+           height: int = 1400) -> tuple[int, int, int]:
+    """(scrollWidth, clientWidth, right edge of the widest table) of ``page`` at ``width``:
+    a copy of it, beside it, with a measuring script added (the page itself has none)."""
+    probe = page.with_name(page.stem + ".measure.html")
+    probe.write_text(page.read_text(encoding="utf-8").replace("</body>", _MEASURE + "</body>"),
+                     encoding="utf-8")
+    dom = load(chromium, probe, screenshot, width=width, height=height).dom
+    found = {k: int(v) for k, v in re.findall(r'data-(scroll-width|client-width|table-right)'
+                                               r'="(\d+)"', dom)}
+    return found["scroll-width"], found["client-width"], found["table-right"]

@@ -13,18 +13,13 @@ from assess.datasheet._format import fmt_carbon
 from assess.datasheet._model import Datasheet
 from assess.datasheet._portfolio import portfolio_from_datasheets, render_portfolio_html
 from assess.datasheet._render_html import render_html
-from tests.assess.datasheet.browser import load, require_chromium
+from tests.assess.datasheet.browser import load, require_chromium, widths
 from tests.assess.datasheet.conftest import INJECTION, make_datasheet
-
-SHOTS = Path(__file__).resolve().parents[3] / "out" / "screenshots"
 
 
 def _shot(name: str, tmp_path: Path) -> Path:
-    try:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        return SHOTS / name
-    except OSError:
-        return tmp_path / name
+    """Screenshots go under pytest's tmp_path only (never into the working tree)."""
+    return tmp_path / name
 
 
 def _figure_text(dom: str, key: str) -> str:
@@ -97,3 +92,50 @@ def test_missing_chromium_fails_under_ci_and_skips_otherwise(
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match="chromium not found"):
         browser.require_chromium()
+
+
+def _many_models() -> list[Datasheet]:
+    """Twelve models with long names, notes and a wide range of figures (a demo-sized page)."""
+    sheets = []
+    for k in range(12):
+        ds = make_datasheet(name=f"a long model name number {k} distilled-student-v{k}",
+                            train_kwh=0.01 * 10 ** (k % 7))
+        sheets.append(ds.model_copy(update={
+            "identity": ds.identity.model_copy(update={"id": f"org/model-{k}"}),
+            "per_request": None if k % 4 == 0 else ds.per_request,
+            "per_request_missing": ("no inference request was measured or stated for this "
+                                    "model, so the per-request ASC^e is unknown")
+            if k % 4 == 0 else None}))
+    return sheets
+
+
+def test_portfolio_fits_1280_px_and_links_its_datasheets(tmp_path: Path) -> None:
+    # bug: the table was wider than the screen, the totals behind a horizontal scrollbar
+    from urllib.parse import unquote
+
+    from assess.datasheet import write_datasheet
+    from assess.datasheet._portfolio import write_portfolio
+
+    chromium = require_chromium()
+    sheets = _many_models()
+    for ds in sheets:
+        write_datasheet(ds, tmp_path / "datasheets", ["html"])
+    df = portfolio_from_datasheets(sheets, requests_per_year=1e8)
+    (page,) = write_portfolio(df, tmp_path, formats=["html"])
+    scroll, client, table_right = widths(chromium, page, _shot("portfolio-1280.png", tmp_path),
+                                         height=2400)
+    assert scroll <= client == 1280 and table_right <= client
+    loaded = load(chromium, page, _shot("portfolio-wide.png", tmp_path), height=2400)
+    assert loaded.console == [] and loaded.problems == []
+    hrefs = re.findall(r'<a href="(datasheets/[^"]+)"', loaded.dom)
+    assert len(hrefs) == len(sheets)
+    assert all((tmp_path / unquote(h)).is_file() for h in hrefs)
+    assert loaded.dom.count("<svg") == 1  # the summary chart
+
+
+def test_datasheet_fits_1280_px(tmp_path: Path) -> None:
+    chromium = require_chromium()
+    page = tmp_path / "datasheet.html"
+    page.write_text(render_html(make_datasheet(name="x" * 120)), encoding="utf-8")
+    scroll, client, table_right = widths(chromium, page, _shot("datasheet-1280.png", tmp_path))
+    assert scroll <= client and table_right <= client

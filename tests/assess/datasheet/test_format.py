@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from assess.datasheet._format import (
     PROVENANCE_ORDER,
+    carbon_unit,
+    fmt_bytes,
     fmt_carbon,
     fmt_count,
     fmt_energy,
@@ -27,7 +29,8 @@ from carbon import Q_
 
 GRAMS = {"tCO2e": 1e6, "kgCO2e": 1e3, "gCO2e": 1.0, "mgCO2e": 1e-3, "µgCO2e": 1e-6,
          "ngCO2e": 1e-9}
-KWH = {"MWh": 1e3, "kWh": 1.0, "Wh": 1e-3, "J": 1 / 3.6e6}
+KWH = {"MWh": 1e3, "kWh": 1.0, "Wh": 1e-3, "kJ": 1e3 / 3.6e6, "J": 1 / 3.6e6,
+       "mJ": 1e-3 / 3.6e6, "µJ": 1e-6 / 3.6e6, "nJ": 1e-9 / 3.6e6}
 
 
 def read_back(text: str, units: dict[str, float]) -> float:
@@ -82,10 +85,27 @@ def test_a_printed_energy_reads_back(kwh: float) -> None:
 
 @pytest.mark.parametrize(("q", "text"), [
     (Q_(0, "kWh"), "0 kWh"), (Q_(1, "J"), "1 J"), (Q_(2.5, "Wh"), "2.5 Wh"),
-    (Q_(3.6, "MJ"), "1 kWh"), (Q_(2, "GWh"), "2,000 MWh"),
+    (Q_(3.6, "MJ"), "1 kWh"), (Q_(2, "GWh"), "2,000 MWh"), (Q_(2, "kJ"), "2 kJ"),
+    (Q_(7.78e-6, "J"), "7.78 µJ"), (Q_(0.25, "J"), "250 mJ"), (Q_(3e-9, "J"), "3 nJ"),
 ])
 def test_fmt_energy_edges(q: object, text: str) -> None:
     assert fmt_energy(q) == text
+
+
+@pytest.mark.parametrize(("n", "text"), [
+    (0, "0 B"), (999, "999 B"), (343_000, "343 kB"), (1.5e6, "1.5 MB"), (2e9, "2 GB"),
+])
+def test_fmt_bytes_in_si_units(n: float, text: str) -> None:
+    # bug: sizes were printed as counts in words, '343 thousand B'
+    assert fmt_bytes(n) == text
+
+
+@pytest.mark.parametrize(("grams", "unit"), [
+    (0.0, "gCO2e"), (35_000.0, "kgCO2e"), (0.004, "mgCO2e"), (999.0, "gCO2e"),
+    (float("nan"), "gCO2e"), (1e-12, "ngCO2e"),
+])
+def test_carbon_unit_of_a_column(grams: float, unit: str) -> None:
+    assert carbon_unit(grams)[1] == unit
 
 
 @pytest.mark.parametrize(("n", "text"), [

@@ -90,3 +90,30 @@ def test_market_based_is_unknown_without_instruments() -> None:
     s2 = inv.set_index("scope").loc["scope 2"]
     assert s2["market-based [gCO2e]"] is None or pd.isna(s2["market-based [gCO2e]"])
     assert "unknown" in s2["note"]
+
+
+def test_the_facilitys_own_instruments_are_drawn_down_over_the_period() -> None:
+    when = datetime(2026, 8, 3, 10, tzinfo=UTC)
+    ppa = ContractualInstrument("PPA", "0 gCO2e/kWh", "10 kWh", source="wind PPA 2026",
+                                period="2026")
+    fac = Facility(name="green dc", pue=1.5, mix="400 gCO2e/kWh", instruments=(ppa,),
+                   residual_mix="500 gCO2e/kWh")
+    box = System(name="box", embodied="8760 gCO2e", lifetime="1 year", facility=fac)
+
+    def job(kwh: float, idle: float = 0.0) -> Job:
+        uses = [EnergyUse(system=box, energy=f"{kwh} kWh", provenance="measured")]
+        if idle:
+            uses.append(EnergyUse(system=box, energy=f"{idle} kWh", provenance="estimated",
+                                  role="idle"))
+        return Job(name=f"j{kwh}", start=when, end=when.replace(hour=11), energy=uses)
+
+    inv = inventory([(job(4.0), "m"), (job(4.0, idle=2.0), "m")], "2026-Q3")
+    s2 = inv.set_index(["product", "scope"]).loc[("m", "scope 2")]
+    # 6 + 9 kWh of facility energy (PUE 1.5); the PPA's 10 kWh cover the first 10, once
+    assert s2["market-based [gCO2e]"] == pytest.approx(5.0 * 500)
+    # location-based beside it, idle energy included: 15 kWh x 400 g
+    assert s2["location-based [gCO2e]"] == pytest.approx(15.0 * 400)
+    # a stated residual mix overrides the facility's own for all the energy
+    over = inventory([(job(4.0), "m")], "2026-Q3", residual_mix="100 gCO2e/kWh")
+    assert over.set_index("scope").loc["scope 2", "market-based [gCO2e]"] == \
+        pytest.approx(6.0 * 100)

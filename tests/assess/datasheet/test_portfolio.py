@@ -108,3 +108,93 @@ def test_write_portfolio_writes_each_format_and_refuses_others(tmp_path: Path) -
         df["annual ASC^e [kgCO2e]"].iloc[0])
     with pytest.raises(InvalidValueError, match="format='xlsx'"):
         write_portfolio(df, tmp_path, formats=["xlsx"])
+
+
+def _header_and_cells(page: str) -> tuple[list[str], list[list[str]]]:
+    import html
+    import re
+
+    table = page.split('<table class="portfolio">', 1)[1].split("</table>", 1)[0]
+    heads = [html.unescape(h) for h in re.findall(r"<th>(.*?)</th>", table)]
+    rows = [[html.unescape(re.sub(r"<[^>]+>", " ", c)).strip()
+             for c in re.findall(r"<td[^>]*>(.*?)</td>", r)]
+            for r in re.findall(r"<tr>(.*?)</tr>", table) if "<td" in r]
+    return heads, rows
+
+
+def test_every_header_unit_is_the_unit_of_its_cells() -> None:
+    # bug: headers said [kgCO2e] over cells printed in gCO2e (or tCO2e)
+    import re
+
+    sheets = [make_datasheet(name="A"), make_datasheet(name="B", train_kwh=9_000.0)]
+    sheets[1] = sheets[1].model_copy(update={"identity": sheets[1].identity.model_copy(
+        update={"id": "b"})})
+    df = portfolio_from_datasheets(sheets, requests_per_year=1e8)
+    heads, rows = _header_and_cells(render_portfolio_html(df))
+    with_unit = 0
+    for j, head in enumerate(heads):
+        m = re.search(r"\[(\w+)\]", head)
+        cells = [r[j] for r in rows]
+        if m is None:
+            continue
+        with_unit += 1
+        unit = m.group(1)
+        for c in cells:  # a bare number (and range) in the header's unit, nothing else
+            assert "CO2e" not in c.replace(unit, ""), (head, c)
+    assert with_unit >= 4
+    epc = heads.index(next(h for h in heads if h.startswith("EPC")))
+    unit = re.search(r"\[(\w+)\]", heads[epc]).group(1)  # type: ignore[union-attr]
+    scale = {"kgCO2e": 1e3, "tCO2e": 1e6, "gCO2e": 1.0}[unit]
+    shown = float(rows[0][epc].split()[0].replace(",", "")) * scale
+    assert shown == pytest.approx(df["epc [gCO2e]"].iloc[0], rel=5e-3)
+
+
+def test_a_column_of_many_decades_gives_each_cell_its_unit() -> None:
+    from assess.datasheet._model import CarbonFigure
+
+    big = make_datasheet(name="big", train_kwh=1e6)
+    tiny = make_datasheet(name="tiny")
+    tiny = tiny.model_copy(update={
+        "identity": tiny.identity.model_copy(update={"id": "t"}),
+        "epc": tiny.epc.model_copy(update={"own": CarbonFigure(
+            value=Q_(5, "µgCO2e"), provenance="measured")})})
+    df = portfolio_from_datasheets([big, tiny])
+    heads, rows = _header_and_cells(render_portfolio_html(df))
+    own = heads.index("own jobs")  # no unit in the header: each cell names its own
+    assert rows[0][own].endswith("tCO2e") and rows[1][own].endswith("µgCO2e")
+    assert not any("e-" in c or "e+" in c for r in rows for c in r)
+
+
+def test_the_page_links_each_model_to_its_datasheet(tmp_path: Path) -> None:
+    import re
+
+    from assess.datasheet import write_datasheet
+
+    a = make_datasheet(name="A")
+    b = make_datasheet(name="B")
+    b = b.model_copy(update={"identity": b.identity.model_copy(update={"id": "org/b:v1"})})
+    for ds in (a, b):
+        write_datasheet(ds, tmp_path / "datasheets", ["html"])
+    df = portfolio_from_datasheets([a, b])
+    (page,) = write_portfolio(df, tmp_path, formats=["html"])
+    hrefs = re.findall(r'<a href="([^"#]+)">', page.read_text())
+    assert len(hrefs) == 2
+    from urllib.parse import unquote
+    for h in hrefs:
+        assert not h.startswith(("/", "file:")) and (tmp_path / unquote(h)).is_file()
+    # no datasheet written: no link
+    (bare,) = write_portfolio(df, tmp_path / "elsewhere", formats=["html"])
+    assert '<a href="datasheets' not in bare.read_text()
+
+
+def test_the_page_has_a_summary_chart() -> None:
+    df = portfolio_from_datasheets([make_datasheet(name="model A")], requests_per_year=1e6)
+    page = render_portfolio_html(df)
+    assert page.count("<svg") == 1 and "Annual ASC^e by model" in page
+    assert "EPC by model" in render_portfolio_html(portfolio_from_datasheets(
+        [make_datasheet(name="model A")]))
+
+
+def test_an_empty_portfolio_says_none_recorded() -> None:
+    page = render_portfolio_html(portfolio_from_datasheets([]))
+    assert "none recorded" in page and "<svg" not in page

@@ -41,3 +41,41 @@ def test_html_escapes_injection(hostile: Datasheet) -> None:
     assert str(escape(INJECTION)) in page  # Jinja2's autoescape (markupsafe)
 
 
+
+
+def _empty(ds: Datasheet) -> Datasheet:
+    return ds.model_copy(update={
+        "epc": ds.epc.model_copy(update={"by_phase": [], "by_ancestor": [], "jobs": []}),
+        "assumptions": []})
+
+
+def _rows_after(page: str, heading: str) -> str:
+    return page.split(heading, 1)[1].split("</table>", 1)[0]
+
+
+def test_empty_tables_say_none_recorded(datasheet: Datasheet) -> None:
+    # bug: an empty table showed its headers over nothing
+    page = render_html(_empty(datasheet))
+    for heading in ("<h3>By phase</h3>", "<h3>By ancestor</h3>", "<h3>Jobs</h3>",
+                    "<h2>Assumptions</h2>"):
+        assert "none recorded" in _rows_after(page, heading), heading
+    assert "none recorded" not in render_html(datasheet)
+
+
+def test_lower_bounds_are_written_as_lower_bounds(datasheet: Datasheet) -> None:
+    lower = datasheet.model_copy(update={"epc": datasheet.epc.model_copy(
+        update={"complete": False})})
+    page = html.unescape(render_html(lower))
+    assert datasheet.per_request is not None
+    per_request = fmt_carbon(datasheet.per_request.total.value)
+    card = re.search(r'data-figure="per-request-total">([^<]*)<', page)
+    assert card and card.group(1) == f"≥ {per_request}"
+    assert f"≥ {per_request}" in _rows_after(page, "<h2>Per-request ASC^e</h2>")
+    assert "≥" not in html.unescape(render_html(datasheet))
+
+
+def test_user_inputs_are_labelled_as_such(datasheet: Datasheet) -> None:
+    # bug: a user's --pue 1.3 was shown with the source 'not stated'
+    page = html.unescape(render_html(datasheet))
+    row = re.search(r"<td>PUE of [^<]*</td><td>1.2</td><td[^>]*>(.*?)</td>", page)
+    assert row and "user input" in row.group(1) and "not stated" not in row.group(1)

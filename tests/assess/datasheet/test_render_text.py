@@ -154,3 +154,48 @@ def test_extended_figures_have_keys_of_their_own(datasheet: Datasheet) -> None:
     assert ext["epc_g"] == pytest.approx(datasheet.epc.total.g, rel=1e-9)
     assert ext["per_request_asc_e_g"] == pytest.approx(datasheet.per_request.total.g, rel=1e-9)  # type: ignore[union-attr]
     assert ext["epc_uncertainty_g"] is None  # unknown (embodied hardware), never zero
+
+
+def test_markdown_numbers_its_references(datasheet: Datasheet) -> None:
+    # bug: a 600-character source string was repeated in every row of every table
+    long = "Germany 2023: " + "x" * 600
+    assumptions = [a.model_copy(update={"source": long}) if a.source else a
+                   for a in datasheet.assumptions]
+    text = render_markdown(datasheet.model_copy(update={"assumptions": assumptions}))
+    assert text.count("x" * 600) == 1
+    sources = text.split("## Sources", 1)[1]
+    assert "1. " in sources and "NVML energy counter" in sources
+    assert text.count("NVML energy counter") == 1
+    assert "| [1] |" in text or "| [1] [" in text
+
+
+def test_markdown_units_are_readable(datasheet: Datasheet) -> None:
+    from assess.datasheet._model import CompressionLine
+    from carbon import Q_
+
+    line = CompressionLine(
+        technique="quantise_int8", parent="child", child="child", metric_name="accuracy",
+        metric_before=0.9, metric_after=0.89, size_before=343_000, size_after=86_000,
+        energy_per_request_before=Q_(7.78e-6, "J"), energy_per_request_after=Q_(2.1e-6, "J"),
+        energy_provenance="measured", job_carbon=Q_(0.3, "gCO2e"), job_provenance="measured")
+    text = render_markdown(datasheet.model_copy(update={"compression": [line]}))
+    assert "343 kB → 86 kB" in text and "7.78 µJ → 2.1 µJ" in text
+    assert "e-06" not in text and "thousand B" not in text
+
+
+def test_markdown_empty_tables_and_lower_bounds(datasheet: Datasheet) -> None:
+    empty = datasheet.model_copy(update={
+        "epc": datasheet.epc.model_copy(update={"by_phase": [], "jobs": [],
+                                                "complete": False})})
+    text = render_markdown(empty)
+    phases = text.split("### By phase", 1)[1].split("###", 1)[0]
+    assert "none recorded" in phases
+    assert datasheet.per_request is not None
+    assert f"≥ {fmt_carbon(datasheet.per_request.total.value)}" in text
+
+
+def test_markdown_labels_user_inputs(datasheet: Datasheet) -> None:
+    text = render_markdown(datasheet)
+    row = next(x for x in text.splitlines() if x.startswith("| PUE of "))
+    assert "| user input |" in row
+    assert "user input" not in text.split("## Sources", 1)[1]  # not a numbered source

@@ -90,7 +90,7 @@ def test_request_carbon_is_the_request_asc_e() -> None:
     assert request_carbon_g(job) == asc_e(job).asc_e_g
 
 
-#: between-run drift of CPU-estimated figures on a shared machine [dimensionless]
+#: between-run drift of one side's CPU-estimated energy on a shared machine [dimensionless]
 DRIFT = 0.25
 
 
@@ -128,13 +128,16 @@ def test_two_runs_give_the_same_verdicts_and_published_files(tmp_path: Path) -> 
         r2 = second[technique]
         assert r1.conclusive == r2.conclusive, (r1.comparison, r2.comparison)
         assert r1.metric_after == r2.metric_after  # seeded: the same models
-        # measured figures: within each other's intervals widened by DRIFT. The trials of one
-        # run cannot see what changes between runs on a machine shared with other processes:
-        # cache and memory-bandwidth contention change the CPU time per unit of work, and not
-        # alike for a large and a small model (seen: structured pruning 0.25-0.28 in one run,
-        # 0.20-0.23 in the next, both with a neighbour load of 7 on 2 cores)
-        for ci in ("energy_ratio_ci", "energy_per_request_before_ci",
-                   "energy_per_request_after_ci"):
+        # the ratio's interval includes the between-run part (TrialProtocol's
+        # between_runs_sd="auto": measured by benchmarks/bench_reproducibility.py), so the two
+        # runs' intervals must overlap as they stand
+        assert _overlap(r1.energy_ratio_ci, r2.energy_ratio_ci), (
+            technique, r1.comparison, r2.comparison)
+        # each side's mean energy per request: within each other's intervals widened by
+        # DRIFT. Those intervals are the trials' own: a neighbour's load changes the CPU time
+        # per unit of work between runs, which no trial of one run sees (seen: structured
+        # pruning 0.25-0.28 in one run, 0.20-0.23 in the next, neighbour load 7 on 2 cores)
+        for ci in ("energy_per_request_before_ci", "energy_per_request_after_ci"):
             (a_lo, a_hi), (b_lo, b_hi) = (
                 tuple(_j(q) for q in getattr(r, ci)) for r in (r1, r2))
             assert _overlap((a_lo * (1 - DRIFT), a_hi * (1 + DRIFT)),

@@ -93,12 +93,75 @@ def test_dask_dataframe_in_memory(client: Any) -> None:
     assert_same_report(account_requests(log, tables), got)
 
 
-def test_a_gap_on_a_worker_is_the_same_error(tmp_path: Path, client: Any) -> None:
+def _where(log: pd.DataFrame, root: Path, request: int) -> str:
+    """The file and row (from 0) ``write_by_day`` put ``request`` in, as an error names it."""
+    day = log.loc[request, "start"].strftime("%Y-%m-%d")
+    rows = log.index[log["start"].dt.strftime("%Y-%m-%d") == day]
+    return (f"{root / f'day={day}' / 'part-0.parquet'}, row {list(rows).index(request)} "
+            f"(from 0) (request_id {request})")
+
+
+@pytest.mark.parametrize("where", ["client", "synchronous"])
+def test_a_gap_on_a_worker_is_one_line_naming_file_and_row(tmp_path: Path, client: Any,
+                                                          where: str) -> None:
     log = L.logs(200, seed=4)
     log.loc[7, "region"] = "ESP"
     root = write_by_day(log, tmp_path / "logs")
-    with pytest.raises(DataError, match="region 'ESP' has no hourly series"):
-        account_requests(str(root), L.tables(), client=client)
+    kw: dict[str, Any] = {"client": client} if where == "client" else {
+        "scheduler": "synchronous"}
+    with pytest.raises(DataError, match="region 'ESP' has no hourly series") as info:
+        account_requests(str(root), L.tables(), **kw)
+    text = str(info.value)
+    assert "\n" not in text and text.startswith(_where(log, root, 7) + ": ")
+
+
+def test_an_error_in_a_dask_partition_names_the_partition_and_row(client: Any) -> None:
+    log = L.logs(300, seed=5)
+    log.loc[250, "region"] = "ESP"
+    ddf = dd.from_pandas(log, npartitions=3)
+    first = [len(p) for p in ddf.partitions[:2].to_delayed() for p in [p.compute()]]
+    assert sum(first[:2]) <= 250  # row 250 is in the third partition
+    for kw in ({"client": client}, {"scheduler": "synchronous"}):
+        with pytest.raises(DataError, match=rf"^request log partition 2, row "
+                           rf"{250 - sum(first[:2])} \(from 0\) \(request_id 250\): "):
+            account_requests(ddf, L.tables(), **kw)
+
+
+def test_a_missing_column_names_no_row(tmp_path: Path) -> None:
+    log = L.logs(100, seed=6).drop(columns=["region"])
+    log.to_parquet(tmp_path / "log.parquet")
+    with pytest.raises(DataError) as info:
+        account_requests(str(tmp_path / "log.parquet"), L.tables(), scheduler="synchronous")
+    assert ", row " not in str(info.value)
+
+
+@pytest.mark.parametrize("where", ["client", "synchronous"])
+def test_progress_hears_of_every_partition(tmp_path: Path, client: Any, where: str) -> None:
+    log = L.logs(2000, seed=7)
+    root = write_by_day(log, tmp_path / "logs")
+    kw: dict[str, Any] = {"client": client} if where == "client" else {
+        "scheduler": "synchronous"}
+    for source in (str(root), dd.from_pandas(log, npartitions=4)):
+        calls: list[tuple[int, int]] = []
+        got = account_requests(source, L.tables(), partition_rows=300,
+                               progress=lambda done, total, c=calls: c.append((done, total)),
+                               **kw)
+        assert_same_report(account_requests(log, L.tables()), got)
+        total = calls[0][1]
+        assert calls == [(i, total) for i in range(total + 1)] and total > 1
+
+
+@pytest.mark.slow
+def test_worker_logs_never_reach_the_terminal(tmp_path: Path, capfd: Any) -> None:
+    """A LocalCluster of one worker process started here: its failing task is one error,
+    and neither the worker nor the scheduler writes a line."""
+    log = L.logs(200, seed=8)
+    log.loc[3, "region"] = "ESP"
+    root = write_by_day(log, tmp_path / "logs")
+    with pytest.raises(DataError, match=r"part-0.parquet, row \d+ \(from 0\) \(request_id 3\)"):
+        account_requests(str(root), L.tables(), n_workers=1, memory_limit=None)
+    captured = capfd.readouterr()
+    assert "distributed" not in captured.err + captured.out, captured.err[-2000:]
 
 
 def test_row_groups_make_the_partitions(tmp_path: Path, client: Any) -> None:
