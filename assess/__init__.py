@@ -20,8 +20,9 @@ The most used names are re-exported here.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from carbon import lazy_exports
 
 if TYPE_CHECKING:
     from assess.adoption import (
@@ -122,8 +123,6 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "model_table_from_ledger", "partial_sums", "read_devices", "request_carbon", "summarise",
     ),
 }
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-
 __all__ = [
     "BARRIERS",
     "CHARACTERISTICS",
@@ -194,15 +193,5 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import the module of a public name on first use (PEP 562), then keep the name here."""
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+#: each public name imported from its module on first use (PEP 562)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)

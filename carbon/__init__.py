@@ -17,8 +17,9 @@ logs (``_fleet``, ``_request_tables``, ``_requests``, ``_request_sums``), with o
 <Quantity(67.2468, 'gram_CO2e')>
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from carbon._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from carbon._breakdown import PARTS, UNCERTAINTY_GROUPS, Breakdown, SystemLine, asc_e
@@ -70,6 +71,7 @@ if TYPE_CHECKING:
         MarketBased,
         market_based,
     )
+    from carbon._lazy import lazy_exports
     from carbon._quantity_types import (
         Carbon,
         CarbonRate,
@@ -138,6 +140,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "carbon._breakdown": ("PARTS", "UNCERTAINTY_GROUPS", "Breakdown", "SystemLine", "asc_e"),
     "carbon._checks": ("at_least", "positive", "unit_interval"),
     "carbon._columns": ("column_factor", "parse_header"),
+    "carbon._lazy": ("lazy_exports",),
     "carbon._electricity": (
         "ConstantIntensity", "EnergyMix", "HourlyIntensity", "SourceMix", "country",
         "country_table", "emission_factors", "mix_intensity",
@@ -190,8 +193,6 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "use_as_application_registry",
     ),
 }
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-
 __all__ = [
     "CANONICAL",
     "ECOLOGITS_ERROR",
@@ -274,6 +275,7 @@ __all__ = [
     "hardware_table",
     "intensity_of",
     "jsc",
+    "lazy_exports",
     "magnitude",
     "market_based",
     "mix_intensity",
@@ -304,15 +306,5 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import the module of a public name on first use (PEP 562), then keep the name here."""
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+#: each public name imported from its module on first use (PEP 562)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)

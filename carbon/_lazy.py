@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["is_pandas", "lazy_module"]
+__all__ = ["is_pandas", "lazy_exports", "lazy_module"]
 
 
 class _LazyModule:
@@ -54,3 +55,35 @@ def is_pandas(value: Any, *kinds: str) -> bool:
     """
     pd = sys.modules.get("pandas")
     return pd is not None and isinstance(value, tuple(getattr(pd, k) for k in kinds))
+
+
+def lazy_exports(package: str, exports: Mapping[str, tuple[str, ...]],
+                 public: Sequence[str]) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """``(__getattr__, __dir__)`` for a package whose public names load on first use (PEP 562).
+
+    ``exports`` maps each module to the names it gives the package; ``public`` is the
+    package's ``__all__``. A name is imported from its module the first time it is read, then
+    kept in the package's namespace (the next read is a plain lookup).
+
+    >>> import types
+    >>> pkg = types.ModuleType("pkg")
+    >>> pkg.__getattr__, pkg.__dir__ = lazy_exports("pkg", {"math": ("pi",)}, ["pi"])
+    >>> sys.modules["pkg"] = pkg
+    >>> round(pkg.pi, 4), "pi" in vars(pkg), "pi" in pkg.__dir__()
+    (3.1416, True, True)
+    >>> del sys.modules["pkg"]
+    """
+    module_of = {name: module for module, names in exports.items() for name in names}
+
+    def __getattr__(name: str) -> Any:
+        module = module_of.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        setattr(sys.modules[package], name, value)
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted(set(vars(sys.modules[package])) | set(public))
+
+    return __getattr__, __dir__

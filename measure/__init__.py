@@ -30,8 +30,9 @@ the importers and exporters (``_codecarbon``, ``_codecarbon_write``, ``_mlflow``
 <Quantity(18.0, 'kilojoule')>
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from carbon import lazy_exports
 
 if TYPE_CHECKING:
     from measure._batch_choice import BatchChoice, choose_batch_size
@@ -121,8 +122,6 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "measure._training": ("TrainingMeter",),
 }
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-
 __all__ = [
     "CODECARBON_COLUMNS",
     "ESTIMATED_BETWEEN_RUNS_SD",
@@ -192,15 +191,5 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import the module of a public name on first use (PEP 562), then keep the name here."""
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+#: each public name imported from its module on first use (PEP 562)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)

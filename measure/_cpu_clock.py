@@ -24,14 +24,11 @@ model has no idle term: the whole figure is the process's (dynamic) part, labell
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from typing import Any
 
 from measure._attributed import ProcessRamProbe
-from measure._estimate import CpuTdp, cpu_model, lookup_cpu
-from measure._measurement import DeviceEnergy
+from measure._estimate import CpuTdp, EstimateAccumulator, cpu_model, lookup_cpu
 from measure._monitor import Monitor
-from measure._probe import AccumulatingProbe, ProbeState
 from measure._process import ProcessTree
 
 __all__ = ["CpuClockProbe", "cpu_clock_monitor"]
@@ -40,7 +37,7 @@ _NO_ERROR_BOUND = ("TDP per logical CPU x CPU time is a model, not a reading: it
                    "not quantified (treat the figure as an order of magnitude)")
 
 
-class CpuClockProbe(AccumulatingProbe):
+class CpuClockProbe(EstimateAccumulator):
     """CPU energy of this process: W per logical CPU x its CPU clock (``estimated``)."""
 
     kind = "cpu"
@@ -73,15 +70,6 @@ class CpuClockProbe(AccumulatingProbe):
     def _book(self, prev: tuple[float, float], cur: tuple[float, float]
               ) -> tuple[float, float, str | None, str]:
         return self.w_per_cpu * max(cur[0] - prev[0], 0.0), 0.0, None, ""
-
-    def _uncertainty_j(self, energy_j: float, span_s: float, reads: int) -> float | None:
-        return None
-
-    def result(self, a: ProbeState, b: ProbeState, duration_s: float,
-               idle_power_w: float | None, *, is_open: bool = False) -> DeviceEnergy:
-        d = super().result(a, b, duration_s, None, is_open=is_open)
-        flags = tuple(f for f in d.flags if f != "no_idle_baseline")
-        return replace(d, dynamic=d.energy, flags=flags)
 
 
 def cpu_clock_monitor(*, memory: bool = True, cpu_tdp: CpuTdp | None = None,

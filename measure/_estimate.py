@@ -329,7 +329,21 @@ class CpuEstimateProbe(Probe):
                             flags=tuple(flags), details=details)
 
 
-class RamEstimateProbe(AccumulatingProbe):
+class EstimateAccumulator(AccumulatingProbe):
+    """An integrated estimate: no stated uncertainty (the model's error is not quantified) and
+    no idle term, so all its energy is the dynamic part (specs/measure.md)."""
+
+    def _uncertainty_j(self, energy_j: float, span_s: float, reads: int) -> float | None:
+        return None
+
+    def result(self, a: ProbeState, b: ProbeState, duration_s: float,
+               idle_power_w: float | None, *, is_open: bool = False) -> DeviceEnergy:
+        d = super().result(a, b, duration_s, None, is_open=is_open)
+        flags = tuple(f for f in d.flags if f != "no_idle_baseline")
+        return replace(d, dynamic=d.energy, flags=flags)
+
+
+class RamEstimateProbe(EstimateAccumulator):
     """Memory power from host GB in use x a sourced W/GB figure (``estimated``), integrated."""
 
     attribution = "host"
@@ -368,14 +382,6 @@ class RamEstimateProbe(AccumulatingProbe):
               ) -> tuple[float, float, str | None, str]:
         return self.w_per_gb * (prev[0] + cur[0]) / 2 * (cur[1] - prev[1]), 0.0, None, ""
 
-    def _uncertainty_j(self, energy_j: float, span_s: float, reads: int) -> float | None:
-        return None
-
-    def result(self, a: ProbeState, b: ProbeState, duration_s: float,
-               idle_power_w: float | None, *, is_open: bool = False) -> DeviceEnergy:
-        d = super().result(a, b, duration_s, None, is_open=is_open)
-        flags = tuple(f for f in d.flags if f != "no_idle_baseline")
-        return replace(d, dynamic=d.energy, flags=flags)
 
 
 def n_logical_cpus() -> int:

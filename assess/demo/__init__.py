@@ -9,8 +9,9 @@ whose ASC^e breakdown the command prints first.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from carbon import lazy_exports
 
 if TYPE_CHECKING:
     from assess.demo._examples import breakdown_rows, example_jobs
@@ -21,8 +22,6 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "assess.demo._examples": ("breakdown_rows", "example_jobs"),
     "assess.demo._pipeline": ("DemoResult", "run_demo"),
 }
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-
 __all__ = [
     "DemoResult",
     "breakdown_rows",
@@ -31,15 +30,5 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import the module of a public name on first use (PEP 562), then keep the name here."""
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+#: each public name imported from its module on first use (PEP 562)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)

@@ -8,8 +8,9 @@ them over a pandas frame, a Parquet folder read piecewise with pyarrow, or a Das
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from carbon import lazy_exports
 
 if TYPE_CHECKING:
     from assess.fleet._engine import WORKER_CONFIG, WORKER_ENV, account_requests, worker_config
@@ -38,8 +39,6 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "lineage": ("model_table_from_ledger",),
 }
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-
 __all__ = [
     "PART_COLUMNS",
     "WORKER_CONFIG",
@@ -61,15 +60,5 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import the module of a public name on first use (PEP 562), then keep the name here."""
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+#: each public name imported from its module on first use (PEP 562)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)
