@@ -98,10 +98,16 @@ def test_crash_before_first_checkpoint_is_unknown_not_zero(tmp_path: Path) -> No
 @pytest.mark.slow
 def test_sigkill_mid_run_is_recovered_as_incomplete(tmp_path: Path) -> None:
     path = tmp_path / "journal.jsonl"
+    # the command burns 0.1 s of CPU (ten ticks) before it sleeps: its start-up alone may use
+    # no whole tick, and a window with no tick has an unknown energy, so no checkpoint could
+    # ever show a known one (bug: failed once in a fresh-clone run beside a busy loop)
+    busy = ("import time\nt = time.process_time()\nwhile time.process_time() - t < 0.1: pass\n"
+            "time.sleep(60)\n")
     code = (
         "import sys\n"
+        f"BUSY_THEN_SLEEP = {busy!r}\n"
         "from measure import Monitor, run_command\n"
-        "run_command([sys.executable, '-c', 'import time; time.sleep(60)'],\n"
+        "run_command([sys.executable, '-c', BUSY_THEN_SLEEP],\n"
         f"            journal_path={str(path)!r}, checkpoint_interval=0.1, name='long job',\n"
         "            monitor=Monitor(gpus=None, cpu='estimate', memory=None))\n"
     )
