@@ -106,12 +106,9 @@ class TrialProtocol:
             raise InvalidValueError("level", self.level, "a confidence level in (0, 1)")
         if self.threads is not None:
             count(self.threads, "threads", "torch intra-op threads, or None")
-        if self.between_runs_sd not in (None, "auto") and not (
-                isinstance(self.between_runs_sd, float | int)
-                and not isinstance(self.between_runs_sd, bool)
-                and math.isfinite(self.between_runs_sd) and self.between_runs_sd >= 0):
-            raise InvalidValueError("between_runs_sd", self.between_runs_sd,
-                                    "'auto', None, or an SD of ln(ratio) >= 0 (0.1)")
+        from measure import between_runs_arg
+
+        between_runs_arg(self.between_runs_sd)
 
 
 @contextlib.contextmanager

@@ -77,6 +77,7 @@ if TYPE_CHECKING:
         GroupStats,
         RatioInterval,
         TwoSampleResult,
+        between_runs_arg,
         cv,
         eta_squared_h,
         groups,
@@ -117,8 +118,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "measure._serving_loop": ("Generation", "ServingRun", "serve"),
     "measure._serving_sweep": ("ServingPoint", "serving_sweep"),
     "measure._stats": (
-        "GroupComparison", "GroupStats", "RatioInterval", "TwoSampleResult", "cv", "eta_squared_h",
-        "groups", "ratio_interval", "two_sample_test", "widen_ratio_interval",
+        "GroupComparison", "GroupStats", "RatioInterval", "TwoSampleResult", "between_runs_arg",
+        "cv", "eta_squared_h", "groups", "ratio_interval", "two_sample_test",
+        "widen_ratio_interval",
     ),
     "measure._training": ("TrainingMeter",),
 }
@@ -161,6 +163,7 @@ __all__ = [
     "TwoSampleResult",
     "WindowError",
     "WindowHandle",
+    "between_runs_arg",
     "choose_batch_size",
     "compare",
     "compare_many",

@@ -64,6 +64,7 @@ from measure._run import run_command
 from measure._stats import (
     GroupComparison,
     TestKind,
+    between_runs_arg,
     cv,
     groups,
     ratio_interval,
@@ -293,8 +294,7 @@ def compare(baseline: Runnable, candidate: Runnable, *, monitor: Monitor | None 
                                 "+-5 %), or None")
     if test not in ("mannwhitney", "permutation"):
         raise InvalidValueError("test", test, "'mannwhitney' or 'permutation'")
-    if between_runs_sd not in (None, "auto"):
-        widen_ratio_interval(1.0, 1.0, 1.0, between_runs_sd=between_runs_sd)  # type: ignore[arg-type]
+    between_runs_arg(between_runs_sd)
     if not (isinstance(labels, tuple) and len(labels) == 2 and all(labels)):
         raise InvalidValueError("labels", labels, "two names (baseline, candidate)")
     rng = random.Random(seed)

@@ -35,8 +35,19 @@ import numpy.typing as npt
 
 from carbon import InvalidValueError, magnitude, quantity
 
-__all__ = ["GroupComparison", "GroupStats", "RatioInterval", "TwoSampleResult", "cv",
-           "eta_squared_h", "groups", "ratio_interval", "two_sample_test", "widen_ratio_interval"]
+__all__ = [
+    "GroupComparison",
+    "GroupStats",
+    "RatioInterval",
+    "TwoSampleResult",
+    "between_runs_arg",
+    "cv",
+    "eta_squared_h",
+    "groups",
+    "ratio_interval",
+    "two_sample_test",
+    "widen_ratio_interval",
+]
 
 
 @functools.cache
@@ -161,6 +172,22 @@ def ratio_interval(baseline: npt.ArrayLike, candidate: npt.ArrayLike, *,
     return RatioInterval(ratio, ratio, ratio, level, f"{kind} bootstrap: no spread")
 
 
+def between_runs_arg(value: Any) -> float | str | None:
+    """``value`` checked as a ``between_runs_sd`` argument: None, ``"auto"``, or a finite
+    standard deviation of ln(ratio) >= 0 [dimensionless] (a bool is refused).
+
+    >>> between_runs_arg("auto"), between_runs_arg(0.2), between_runs_arg(None)
+    ('auto', 0.2, None)
+    """
+    if value is None or value == "auto":
+        return value  # type: ignore[no-any-return]
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+            or not math.isfinite(value) or value < 0):
+        raise InvalidValueError("between_runs_sd", value,
+                                "'auto', None, or an SD of ln(ratio) >= 0 (0.2: about 20 %)")
+    return float(value)
+
+
 def widen_ratio_interval(ratio: float, low: float, high: float, *, between_runs_sd: float,
                          level: float = 0.95) -> tuple[float, float]:
     """``(low', high')``: a ratio's within-run interval with a between-run component added.
@@ -183,10 +210,10 @@ def widen_ratio_interval(ratio: float, low: float, high: float, *, between_runs_
     >>> widen_ratio_interval(0.66, 0.64, 0.68, between_runs_sd=0.0)
     (0.64, 0.68)
     """
-    s = float(between_runs_sd)
-    if not (math.isfinite(s) and s >= 0.0):
+    s = between_runs_arg(between_runs_sd)
+    if not isinstance(s, float):
         raise InvalidValueError("between_runs_sd", between_runs_sd,
-                                "a standard deviation of ln(ratio) >= 0 (0.1: about 10 %)")
+                                "a standard deviation of ln(ratio) >= 0 (0.2: about 20 %)")
     if not (0.0 < low <= ratio <= high and math.isfinite(high)):
         raise InvalidValueError("ci", (low, ratio, high), "0 < low <= ratio <= high")
     if not 0.0 < level < 1.0:

@@ -106,7 +106,8 @@ def test_mean_interval_edges() -> None:
 
 @pytest.mark.parametrize("kw", [{"trial_seconds": 0.0}, {"min_trials": 2},
                                 {"min_trials": 6, "max_trials": 5}, {"level": 1.0},
-                                {"threads": 0}, {"rel_width": -1.0}])
+                                {"threads": 0}, {"rel_width": -1.0},
+                                {"between_runs_sd": -0.1}, {"between_runs_sd": True}])
 def test_bad_protocols(kw: dict[str, Any]) -> None:
     with pytest.raises(InvalidValueError):
         TrialProtocol(**kw)

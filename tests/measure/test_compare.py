@@ -196,6 +196,8 @@ def test_unknown_trial_energy_raises() -> None:
     ({"n_resamples": 5}, "n_resamples"),
     ({"between_runs_sd": -0.1}, "between_runs_sd"),
     ({"between_runs_sd": math.nan}, "between_runs_sd"),
+    ({"between_runs_sd": True}, "between_runs_sd"),  # was read as 1.0
+    ({"between_runs_sd": "0.2"}, "between_runs_sd"),
 ])
 def test_bad_arguments_are_named(kwargs: dict[str, Any], field: str) -> None:
     mon, clock, _ = _fake()
